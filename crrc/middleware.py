@@ -1,0 +1,36 @@
+"""MFA is mandatory for staff: until they set it up, every page sends them to the MFA set-up."""
+
+from collections.abc import Callable
+
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from establishments.selectors import is_staff_user
+
+# Paths a staff user without MFA may still reach: MFA set-up itself, logout, e-mail and password management.
+ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+
+
+class StaffMfaRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(ALLOWED_PREFIXES)
+            and is_staff_user(user)
+            and not Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
+        ):
+            messages.warning(
+                request,
+                "La double authentification est obligatoire pour l'équipe du CRRC et les référents ARS : "
+                "configurez-la pour continuer.",
+            )
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

@@ -1,0 +1,1 @@
+"""Settings modules: ``base`` (environment-driven, demo and development), ``production`` and ``test``."""

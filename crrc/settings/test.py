@@ -1,0 +1,15 @@
+"""Test settings: the database and broker come from the environment (PostgreSQL and Redis in CI)."""
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Undefined template variables fail loudly during tests.
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "<<UNDEFINED:%s>>"  # noqa: F405
+ACCOUNT_RATE_LIMITS = False
+# Tests choose per test whether Celery is eager; default eager so that unit tests need no worker.
+CELERY_TASK_ALWAYS_EAGER = True
+MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405
+# Any page rendered with an undefined variable fails the test that rendered it.
+MIDDLEWARE = [*MIDDLEWARE, "crrc.template_guard.UndefinedVariableGuardMiddleware"]  # noqa: F405

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "Administration du portail CRRC"
+admin.site.site_title = "Portail CRRC"
+admin.site.index_title = "Gestion du centre régional de ressources cyber"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("branding/<str:code>.css", views.branding_css, name="branding_css"),
+    path("branding/<str:code>/logo", views.branding_logo, name="branding_logo"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("etablissements/", include("establishments.urls")),
+    path("documents/", include("reports.urls")),
+]

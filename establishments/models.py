@@ -1,0 +1,375 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .roles import Role, Sector, StaffKind
+from .validators import validate_finess, validate_hex_colour
+
+
+class Region(models.Model):
+    """A French region: its ARS, the GRADeS that runs its CRRC, and the CRRC's branding."""
+
+    code = models.CharField(_("code INSEE"), max_length=2, unique=True)
+    name = models.CharField(_("nom"), max_length=100)
+    ars_name = models.CharField(_("ARS"), max_length=150, blank=True)
+    grades_name = models.CharField(_("GRADeS opérateur du CRRC"), max_length=200, blank=True)
+    crrc_name = models.CharField(_("nom du CRRC"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+    hostname = models.CharField(
+        _("nom d'hôte du portail"),
+        max_length=200,
+        blank=True,
+        help_text=_("Quand le portail est servi sous ce nom, il prend les couleurs de cette région."),
+    )
+    logo = models.FileField(_("logo"), upload_to="branding/", blank=True)
+    primary_colour = models.CharField(
+        _("couleur principale"), max_length=7, default="#1f4e79", validators=[validate_hex_colour]
+    )
+    secondary_colour = models.CharField(
+        _("couleur secondaire"), max_length=7, default="#0f7b6c", validators=[validate_hex_colour]
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("région")
+        verbose_name_plural = _("régions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def portal_name(self) -> str:
+        return self.crrc_name or f"CRRC {self.name}"
+
+
+class Department(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=3, unique=True)
+    name = models.CharField(_("nom"), max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments", verbose_name=_("région"))
+
+    class Meta:
+        verbose_name = _("département")
+        verbose_name_plural = _("départements")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class EstablishmentCategory(models.Model):
+    """FINESS category (``categetab``) and its aggregate (``categagretab``), which decides the sector."""
+
+    code = models.CharField(_("code catégorie"), max_length=4, unique=True)
+    label = models.CharField(_("libellé"), max_length=200)
+    aggregate_code = models.CharField(_("code agrégat"), max_length=4)
+    aggregate_label = models.CharField(_("libellé agrégat"), max_length=200)
+    sector = models.CharField(_("secteur"), max_length=5, choices=Sector.choices)
+
+    class Meta:
+        verbose_name = _("catégorie FINESS")
+        verbose_name_plural = _("catégories FINESS")
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(sector__in=Sector.values), name="category_sector_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.label}"
+
+
+class Organisation(models.Model):
+    """Organisme gestionnaire (FINESS entité juridique) grouping establishments."""
+
+    finess = models.CharField(
+        _("FINESS juridique"), max_length=9, unique=True, null=True, blank=True, validators=[validate_finess]
+    )
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    name = models.CharField(_("raison sociale"), max_length=255)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        null=True,
+        blank=True,
+        verbose_name=_("région"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisme gestionnaire")
+        verbose_name_plural = _("organismes gestionnaires")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Establishment(models.Model):
+    """Établissement géographique identified by its FINESS number: the portal's tenant."""
+
+    finess = models.CharField(_("FINESS géographique"), max_length=9, unique=True, validators=[validate_finess])
+    name = models.CharField(_("raison sociale"), max_length=255)
+    category = models.ForeignKey(
+        EstablishmentCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="establishments",
+        verbose_name=_("catégorie"),
+    )
+    sector = models.CharField(_("secteur"), max_length=5, choices=Sector.choices, default=Sector.OTHER)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="establishments", verbose_name=_("région")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="establishments", verbose_name=_("département")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="establishments",
+        verbose_name=_("organisme gestionnaire"),
+    )
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    city = models.CharField(_("commune"), max_length=100, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    legal_status = models.CharField(_("statut (SPH)"), max_length=150, blank=True)
+    opened_on = models.DateField(_("date d'ouverture"), null=True, blank=True)
+    finess_updated_on = models.DateField(_("mise à jour FINESS"), null=True, blank=True)
+    is_ose = models.BooleanField(
+        _("opérateur de services essentiels (OSE)"),
+        default=False,
+        help_text=_("Désigné opérateur de services essentiels au titre de la directive NIS."),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("établissement")
+        verbose_name_plural = _("établissements")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sector__in=Sector.values), name="establishment_sector_valid"),
+        ]
+        indexes = [models.Index(fields=["region", "sector"]), models.Index(fields=["department"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.finess})"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> "MembershipQuerySet":
+        return self.filter(is_active=True)
+
+
+class Membership(models.Model):
+    """A person's role in an establishment or an organisation. Deactivated, never deleted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("utilisateur"),
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("établissement"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("organisme gestionnaire"),
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    deactivated_at = models.DateTimeField(_("désactivée le"), null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("désactivée par"),
+    )
+
+    objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("rattachement")
+        verbose_name_plural = _("rattachements")
+        ordering = ["-is_active", "role", "user__last_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(establishment__isnull=False, organisation__isnull=True))
+                | (Q(establishment__isnull=True, organisation__isnull=False)),
+                name="membership_exactly_one_tenant",
+            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+            models.CheckConstraint(
+                condition=Q(is_active=True, deactivated_at__isnull=True) | Q(is_active=False),
+                name="membership_active_not_deactivated",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "establishment"],
+                condition=Q(is_active=True, establishment__isnull=False),
+                name="membership_unique_active_establishment",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                condition=Q(is_active=True, organisation__isnull=False),
+                name="membership_unique_active_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.establishment or self.organisation}"
+
+
+class AccessRequest(models.Model):
+    """Demande de rattachement: a later claimant waits for a director or CRRC staff to approve."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        APPROVED = "approved", _("Acceptée")
+        REFUSED = "refused", _("Refusée")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+        verbose_name=_("demandeur"),
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+        verbose_name=_("établissement"),
+    )
+    role = models.CharField(_("rôle demandé"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    message = models.TextField(_("message"), blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décidée par"),
+    )
+
+    class Meta:
+        verbose_name = _("demande de rattachement")
+        verbose_name_plural = _("demandes de rattachement")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | Q(status__in=["approved", "refused"], decided_at__isnull=False),
+                name="access_request_decided_iff_not_pending",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "establishment"],
+                condition=Q(status="pending"),
+                name="access_request_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.establishment} ({self.get_status_display()})"
+
+
+class Invitation(models.Model):
+    """A director invites a colleague by e-mail with a role; the invitation expires."""
+
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("établissement")
+    )
+    email = models.EmailField(_("adresse e-mail"))
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    token = models.CharField(_("jeton"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invité par"),
+    )
+    created_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acceptée par"),
+    )
+    revoked_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.establishment}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class StaffAssignment(models.Model):
+    """Staff scope: CRRC staff administer a region's data; ARS reviewers read it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_assignments",
+        verbose_name=_("utilisateur"),
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="staff_assignments", verbose_name=_("région")
+    )
+    kind = models.CharField(_("fonction"), max_length=20, choices=StaffKind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("affectation régionale")
+        verbose_name_plural = _("affectations régionales")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=StaffKind.values), name="staff_assignment_kind_valid"),
+            models.UniqueConstraint(
+                fields=["user", "region", "kind"],
+                condition=Q(is_active=True),
+                name="staff_assignment_unique_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_kind_display()} – {self.region}"

@@ -1,0 +1,74 @@
+"""FINESS and SIRET check keys, hex colours.
+
+FINESS: Luhn over the nine characters, Corsica's ``2A``/``2B`` read as ``21``/``22``.
+SIRET: Luhn over fourteen digits, except La Poste (SIREN 356000000), whose establishments may instead have a
+digit sum divisible by 5.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+FINESS_RE = re.compile(r"^(\d{2}|2[AB])\d{7}$")
+LA_POSTE_SIREN = "356000000"
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def normalise_finess(value: str) -> str:
+    return re.sub(r"[\s.\-]", "", value or "").upper()
+
+
+def finess_error(value: str) -> str | None:
+    """Return why ``value`` is not a valid FINESS number, in French, or None when it is valid."""
+    number = normalise_finess(value)
+    if len(number) != 9:
+        return f"Le numéro FINESS doit comporter 9 caractères ({len(number)} saisis)."
+    if not FINESS_RE.match(number):
+        return "Le numéro FINESS ne contient que des chiffres, sauf en Corse (2A ou 2B au début)."
+    digits = number.replace("2A", "21", 1) if number.startswith("2A") else number
+    digits = digits.replace("2B", "22", 1) if number.startswith("2B") else digits
+    if not luhn_ok(digits):
+        return "La clé de contrôle du numéro FINESS est fausse : vérifiez qu'il n'y a pas de faute de frappe."
+    return None
+
+
+def is_valid_finess(value: str) -> bool:
+    return finess_error(value) is None
+
+
+def validate_finess(value: str) -> None:
+    error = finess_error(value)
+    if error:
+        raise ValidationError(error, code="invalid_finess")
+
+
+def siret_error(value: str) -> str | None:
+    number = re.sub(r"\s", "", value or "")
+    if not re.fullmatch(r"\d{14}", number):
+        return "Le SIRET doit comporter 14 chiffres."
+    if luhn_ok(number):
+        return None
+    if number.startswith(LA_POSTE_SIREN) and sum(int(c) for c in number) % 5 == 0:
+        return None
+    return "La clé de contrôle du SIRET est fausse."
+
+
+def is_valid_siret(value: str) -> bool:
+    return siret_error(value) is None
+
+
+def validate_hex_colour(value: str) -> None:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
+        raise ValidationError(_("Couleur attendue au format #RRGGBB."), code="invalid_colour")

@@ -1,0 +1,142 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import User
+from establishments.models import (
+    Department,
+    Establishment,
+    EstablishmentCategory,
+    Membership,
+    Organisation,
+    Region,
+    StaffAssignment,
+)
+from establishments.roles import Role, Sector, StaffKind
+from establishments.validators import luhn_ok
+
+
+def finess_with_key(prefix: str, sequence: int) -> str:
+    """A FINESS number with a correct check key: ``prefix`` (2 chars) + 6 digits + Luhn key."""
+    body = f"{prefix}{sequence % 1_000_000:06d}"
+    digits = body.replace("2A", "21").replace("2B", "22")
+    for key in range(10):
+        if luhn_ok(f"{digits}{key}"):
+            return f"{body}{key}"
+    raise AssertionError("unreachable")
+
+
+class RegionFactory(DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"{(n % 80) + 10:02d}")
+    name = factory.Sequence(lambda n: f"Région {n}")
+    grades_name = factory.LazyAttribute(lambda o: f"GRADeS {o.name}")
+    crrc_name = factory.LazyAttribute(lambda o: f"CRRC {o.name}")
+    contact_email = "crrc@example.org"
+
+
+class DepartmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"{(n % 89) + 10:02d}")
+    name = factory.Sequence(lambda n: f"Département {n}")
+    region = factory.SubFactory(RegionFactory)
+
+
+class CategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = EstablishmentCategory
+        django_get_or_create = ("code",)
+
+    code = "355"
+    label = "Centre Hospitalier (C.H.)"
+    aggregate_code = "1102"
+    aggregate_label = "Centres Hospitaliers"
+    sector = Sector.ES
+
+    class Params:
+        ehpad = factory.Trait(
+            code="500",
+            label="Etablissement d'hébergement pour personnes âgées dépendantes",
+            aggregate_code="4401",
+            aggregate_label="Etablissements d'Hébergement pour Personnes Âgées",
+            sector=Sector.ESMS,
+        )
+
+
+class OrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    finess = factory.Sequence(lambda n: finess_with_key("99", 500_000 + n))
+    name = factory.Sequence(lambda n: f"Organisme gestionnaire {n}")
+    siren = "260100045"
+
+
+class EstablishmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Establishment
+        skip_postgeneration_save = True
+
+    department = factory.SubFactory(DepartmentFactory)
+    region = factory.SelfAttribute("department.region")
+    finess = factory.LazyAttributeSequence(lambda o, n: finess_with_key(o.department.code[:2], n))
+    name = factory.Sequence(lambda n: f"Centre hospitalier {n}")
+    category = factory.SubFactory(CategoryFactory)
+    sector = factory.SelfAttribute("category.sector")
+    address = "1 rue de l'Hôpital"
+    postal_code = factory.LazyAttribute(lambda o: f"{o.department.code[:2]}000")
+    city = "Ville"
+
+    class Params:
+        ehpad = factory.Trait(
+            category=factory.SubFactory(CategoryFactory, ehpad=True),
+            name=factory.Sequence(lambda n: f"EHPAD {n}"),
+        )
+
+    @factory.post_generation
+    def with_director(obj, create, extracted, **kwargs):
+        if create and extracted:
+            MembershipFactory(establishment=obj, role=Role.DIRECTOR)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"utilisateur{n}@example.org")
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    last_name = factory.Faker("last_name", locale="fr_FR")
+    password = factory.django.Password("motdepasse-solide-123")
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        """Mark the e-mail verified, as allauth requires before login (default: yes)."""
+        if create and extracted is not False:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    establishment = factory.SubFactory(EstablishmentFactory)
+    role = Role.MEMBER
+
+
+class StaffAssignmentFactory(DjangoModelFactory):
+    class Meta:
+        model = StaffAssignment
+
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    region = factory.SubFactory(RegionFactory)
+    kind = StaffKind.CRRC_STAFF
