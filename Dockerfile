@@ -1,0 +1,18 @@
+# Production image: Django under gunicorn, the same image runs the Celery worker and beat.
+FROM python:3.12-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=crrc.settings.production
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 1000 crrc
+
+WORKDIR /app
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir uv && uv pip install --system --no-cache -r pyproject.toml
+COPY --chown=crrc:crrc . .
+RUN SECRET_KEY=build-only-collectstatic python manage.py collectstatic --no-input -v0 \
+    && mkdir -p /app/media && chown crrc:crrc /app/media
+USER crrc
+EXPOSE 8000
+CMD ["gunicorn", "crrc.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
