@@ -1,0 +1,246 @@
+"""Enumerate the project's URL patterns and build each one with a given side's objects.
+
+Every pattern of ``ROOT_URLCONF`` is found by walking the resolver, so a URL added by any app is covered by the
+gates without editing them. A URL keyword argument is mapped to a model by, in order: the explicit
+``KWARG_MODELS`` table below, the view's declared model (class-based views), the URL name and namespace, and the
+``<model>_pk`` naming convention. When none applies the gate fails and says which line to add to ``KWARG_MODELS``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from crrc.tenancy import TenantQuerySet
+
+from .world import Side, tenant_field
+
+# Routes the matrix does not request, each for a stated reason. Everything else is requested.
+SKIPPED_PREFIXES = {
+    "accounts/": "django-allauth's own views (log-in, sign-up, MFA): no tenant object in their URLs",
+    "admin/": "the Django admin: checked separately through its changelists and change pages",
+    "i18n/": "language switch (set_language): no tenant data",
+    "static/": "static files",
+    "__debug__/": "debug toolbar, never in production",
+}
+SKIPPED_NAMES = {
+    "home": "public landing page (login_not_required): no tenant data",
+    "healthz": "public health check: returns database/broker state only",
+    "branding_css": "public per-region colours (a region is not a tenant secret)",
+    "branding_logo": "public per-region logo",
+}
+
+# kwarg name -> "app_label.Model" (or "app_label.Model.field" when the kwarg is not the pk).
+# Add one line here when the gate says a kwarg cannot be resolved.
+KWARG_MODELS: dict[str, str] = {
+    "establishment_pk": "establishments.Establishment",
+    "establishment_id": "establishments.Establishment",
+    "finess": "establishments.Establishment.finess",
+    "region_code": "establishments.Region.code",
+    "membership_pk": "establishments.Membership",
+    "access_request_pk": "establishments.AccessRequest",
+    "request_pk": "establishments.AccessRequest",
+    "invitation_pk": "establishments.Invitation",
+    "report_pk": "reports.Report",
+}
+
+PK_NAMES = {"pk", "id"}
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # e.g. "plans/<int:plan_pk>/items/<int:pk>/"
+    name: str | None  # qualified, e.g. "action_plans:item_edit"
+    callback: object
+    kwargs: tuple[str, ...]
+    namespaces: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name or '(unnamed)'} /{self.route}"
+
+
+_PARAM = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def _pattern_text(p) -> str:
+    text = str(p.pattern)
+    return text.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\/", "/")
+
+
+def walk(resolver: URLResolver | None = None, prefix: str = "", namespaces: tuple[str, ...] = ()) -> list[Route]:
+    resolver = resolver or get_resolver()
+    routes = []
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = (*namespaces, p.namespace) if p.namespace else namespaces
+            routes.extend(walk(p, prefix + _pattern_text(p), ns))
+        elif isinstance(p, URLPattern):
+            route = prefix + _pattern_text(p)
+            name = ":".join((*namespaces, p.name)) if p.name else None
+            kwargs = tuple(m.group("name") for m in _PARAM.finditer(route))
+            routes.append(Route(route, name, p.callback, kwargs, namespaces))
+    return routes
+
+
+def skip_reason(route: Route) -> str | None:
+    for prefix, reason in SKIPPED_PREFIXES.items():
+        if route.route.startswith(prefix):
+            return reason
+    if route.name in SKIPPED_NAMES:
+        return SKIPPED_NAMES[route.name]
+    return None
+
+
+def gated_routes() -> list[Route]:
+    return [r for r in walk() if skip_reason(r) is None]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# kwarg -> model
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _view_model(callback) -> type[models.Model] | None:
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is None:
+        return None
+    model = getattr(view_class, "model", None)
+    if model is None and getattr(view_class, "queryset", None) is not None:
+        model = view_class.queryset.model
+    if model is None and getattr(view_class, "form_class", None) is not None:
+        model = getattr(getattr(view_class.form_class, "_meta", None), "model", None)
+    return model
+
+
+def _models_named(token: str, app_labels: tuple[str, ...]) -> list[type[models.Model]]:
+    """Models whose snake name is ``token`` or ends with ``_token`` (``item`` → ``ActionItem``), own apps first."""
+    token = token.lower()
+    all_models = [m for m in apps.get_models() if not m.__name__.startswith("Historical")]
+    exact = [m for m in all_models if _snake(m.__name__) == token or m._meta.model_name == token]
+    suffix = [m for m in all_models if _snake(m.__name__).endswith("_" + token)]
+    for group in (exact, suffix):
+        local = [m for m in group if m._meta.app_label in app_labels]
+        if len(local) == 1:
+            return local
+        if len(group) == 1:
+            return group
+    return []
+
+
+def _app_labels(route: Route) -> tuple[str, ...]:
+    labels = set(route.namespaces)
+    module = getattr(route.callback, "__module__", "") or ""
+    labels.add(module.split(".")[0])
+    return tuple(labels)
+
+
+@dataclass(frozen=True)
+class Target:
+    model: type[models.Model]
+    field: str  # "pk" or a field name
+
+
+def resolve_kwarg(route: Route, kwarg: str) -> Target | None:
+    if kwarg in KWARG_MODELS:
+        parts = KWARG_MODELS[kwarg].split(".")
+        return Target(apps.get_model(parts[0], parts[1]), parts[2] if len(parts) > 2 else "pk")
+    labels = _app_labels(route)
+    if kwarg in PK_NAMES:
+        model = _view_model(route.callback)
+        if model is not None:
+            return Target(model, "pk")
+        # The URL name says what the page is about: "application_detail" → Application.
+        name = (route.name or "").split(":")[-1]
+        tokens = name.split("_")
+        for size in range(len(tokens), 0, -1):
+            for start in range(0, len(tokens) - size + 1):
+                found = _models_named("_".join(tokens[start : start + size]), labels)
+                if found:
+                    return Target(found[0], "pk")
+        return None
+    match = re.fullmatch(r"(?P<token>.+?)_(?:pk|id)", kwarg)
+    if match:
+        found = _models_named(match.group("token"), labels)
+        if found:
+            return Target(found[0], "pk")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A side's object for a model, and the URL built from them
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _path_to(model: type[models.Model], target: type[models.Model], depth: int = 0) -> str | None:
+    """Lookup path from ``model`` to ``target`` through forward foreign keys (shortest first)."""
+    fks = [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
+    for f in fks:
+        if f.related_model is target:
+            return f.name
+    if depth >= 2:
+        return None
+    for f in fks:
+        if f.related_model is model:
+            continue
+        sub = _path_to(f.related_model, target, depth + 1)
+        if sub:
+            return f"{f.name}__{sub}"
+    return None
+
+
+def object_of(side: Side, model: type[models.Model]) -> models.Model | None:
+    """The side's row of ``model``: its tenant row, its establishment/region, or a row linked to them."""
+    from establishments.models import Establishment, Region
+
+    est = side.establishment
+    if model is Establishment:
+        return est
+    if model is Region:
+        return est.region
+    if model is apps.get_model("accounts", "User"):
+        return side.member
+    if model in side.owned:
+        return side.owned[model]
+    if isinstance(model._default_manager.all(), TenantQuerySet):
+        return model._default_manager.filter(**{tenant_field(model): est}).order_by("pk").first()
+    path = _path_to(model, Establishment)
+    if path:
+        return model._default_manager.filter(**{path: est}).order_by("pk").first()
+    path = _path_to(model, Region)
+    if path:
+        return model._default_manager.filter(**{path: est.region}).order_by("pk").first()
+    return None
+
+
+class Unresolvable(Exception):
+    pass
+
+
+def build_url(route: Route, side: Side) -> str:
+    """The concrete URL of ``route`` pointing at ``side``'s objects; raises ``Unresolvable`` with the fix."""
+    values = {}
+    for kwarg in route.kwargs:
+        target = resolve_kwarg(route, kwarg)
+        if target is None:
+            raise Unresolvable(
+                f"{route.label}: cannot tell which model the URL kwarg {kwarg!r} designates. Add one line to "
+                f'KWARG_MODELS in tests/gates/urlwalk.py, e.g. {kwarg!r}: "app_label.Model".'
+            )
+        obj = object_of(side, target.model)
+        if obj is None:
+            raise Unresolvable(
+                f"{route.label}: no {target.model._meta.label} row for {side.establishment.name}. Give the model a "
+                f"factory in tests/{target.model._meta.app_label}/factories.py (the gates build rows with it)."
+            )
+        values[kwarg] = getattr(obj, target.field)
+    url = "/" + _PARAM.sub(lambda m: str(values[m.group("name")]), route.route)
+    return url
