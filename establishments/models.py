@@ -277,6 +277,11 @@ class AccessRequest(models.Model):
         related_name="+",
         verbose_name=_("décidée par"),
     )
+    decision_reason = models.TextField(
+        _("motif de la décision"),
+        blank=True,
+        help_text=_("Communiqué au demandeur, notamment en cas de refus."),
+    )
 
     class Meta:
         verbose_name = _("demande de rattachement")
