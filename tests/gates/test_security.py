@@ -1,0 +1,297 @@
+"""Security gate: deploy checks, CSP on every main page, no vulnerable dependency, uploads checked by content."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import warnings
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from .pages import anonymous_pages, logged_in_client, member_pages
+from .world import build_world
+
+ROOT = Path(settings.BASE_DIR)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# check --deploy
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_production_settings_pass_check_deploy_without_warning():
+    # The test process sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployment never does.
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DJANGO_SETTINGS_MODULE": "crrc.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "crrc.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in output, output
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# pip-audit
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_no_installed_dependency_has_a_known_vulnerability():
+    pip_audit = Path(sys.executable).with_name("pip-audit")
+    if not pip_audit.exists():
+        pytest.fail("pip-audit is not installed in the virtualenv (dev dependency group)")
+    result = subprocess.run(
+        [str(pip_audit), "--local", "--format", "json", "--progress-spinner", "off", "--timeout", "30"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    try:
+        report = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        unreachable = re.search(r"(ConnectionError|Max retries|Name or service not known|timed out)", result.stderr)
+        if unreachable:
+            pytest.skip(f"pip-audit cannot reach the package index: {unreachable.group(0)}")
+        pytest.fail(f"pip-audit failed (exit {result.returncode}): {result.stderr[-2000:]}")
+    vulnerable = [
+        f"{dep['name']} {dep['version']}: "
+        + ", ".join(f"{v['id']} (fixed in {v.get('fix_versions')})" for v in dep["vulns"])
+        for dep in report["dependencies"]
+        if dep.get("vulns")
+    ]
+    assert not vulnerable, "Vulnerable dependencies:\n" + "\n".join(vulnerable)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CSP and inline code on the rendered pages
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class _InlineCodeFinder(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.problems: list[str] = []
+        self.inline_script_nonces: list[str | None] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        for name, _value in attrs:
+            if name == "style":
+                self.problems.append(f"style= attribute on <{tag}>")
+            elif name.startswith("on"):
+                self.problems.append(f"inline event handler {name}= on <{tag}>")
+        if tag == "style":
+            self.problems.append("<style> element")
+        script_type = (attributes.get("type") or "text/javascript").lower()
+        executable = script_type in {"text/javascript", "application/javascript", "module"}
+        # Data blocks (type="application/json") are never executed, so the CSP does not apply to them.
+        if tag == "script" and "src" not in attributes and executable:
+            self.inline_script_nonces.append(attributes.get("nonce"))
+        for name in ("href", "src", "action"):
+            if (attributes.get(name) or "").strip().lower().startswith("javascript:"):
+                self.problems.append(f"javascript: URL in {name}= on <{tag}>")
+
+
+def _csp_problems(response) -> list[str]:
+    header = response.get("Content-Security-Policy", "")
+    if not header:
+        return ["no enforced Content-Security-Policy header"]
+    directives = {d.strip().split(" ")[0]: d.strip() for d in header.split(";") if d.strip()}
+    problems = []
+    script_src = directives.get("script-src") or directives.get("default-src", "")
+    if "'unsafe-inline'" in script_src or "'unsafe-eval'" in script_src:
+        problems.append(f"script-src allows inline code: {script_src}")
+    style_src = directives.get("style-src") or directives.get("default-src", "")
+    if "'unsafe-inline'" in style_src:
+        problems.append(f"style-src allows inline styles: {style_src}")
+    finder = _InlineCodeFinder()
+    finder.feed(response.content.decode(errors="replace"))
+    problems += finder.problems
+    nonce = re.search(r"'nonce-([^']+)'", script_src)
+    for script_nonce in finder.inline_script_nonces:
+        if not script_nonce or not nonce or script_nonce != nonce.group(1):
+            problems.append("inline <script> without the response's nonce")
+    return problems
+
+
+@pytest.mark.django_db
+def test_pages_enforce_csp_and_carry_no_inline_script_or_style():
+    world = build_world()
+    checked: dict[str, list[str]] = {}
+    anonymous = Client()
+    for url in anonymous_pages():
+        checked[f"anonymous {url}"] = _csp_problems(anonymous.get(url))
+    director = logged_in_client(world.a.director)
+    for url in member_pages(world):
+        checked[f"director {url}"] = _csp_problems(director.get(url))
+    assert len(checked) >= 5, checked.keys()
+    findings = [f"{page}: {problem}" for page, problems in checked.items() for problem in problems]
+    assert not findings, "\n".join(findings)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Uploads: every upload form found on the pages refuses a file whose content does not match its type
+# ---------------------------------------------------------------------------------------------------------------
+
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+MINIMAL_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+DISGUISED_EXECUTABLE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"This program cannot be run in DOS mode.\r\n" * 4
+)
+
+
+def _office(kind: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        if kind == "odt":
+            archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr("word/document.xml" if kind == "docx" else "content.xml", "<document/>")
+    return buffer.getvalue()
+
+
+VALID_SAMPLES = {
+    ".pdf": ("application/pdf", MINIMAL_PDF),
+    ".png": ("image/png", MINIMAL_PNG),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _office("docx")),
+    ".odt": ("application/vnd.oasis.opendocument.text", _office("odt")),
+    ".csv": ("text/csv", b"finess;nom\n310000000;Test\n"),
+}
+MIME_TO_EXT = {mime: ext for ext, (mime, _) in VALID_SAMPLES.items()}
+
+
+class _FormFinder(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._form = {
+                "action": a.get("action") or "",
+                "method": (a.get("method") or "get").lower(),
+                "fields": {},
+                "files": {},
+            }
+            self.forms.append(self._form)
+        elif self._form is None:
+            return
+        elif tag == "input":
+            kind, name = (a.get("type") or "text").lower(), a.get("name")
+            if not name or kind in {"submit", "button", "reset", "image"}:
+                return
+            if kind == "file":
+                self._form["files"][name] = a.get("accept") or ""
+            elif kind in {"checkbox", "radio"}:
+                if "checked" in a or name not in self._form["fields"]:
+                    self._form["fields"][name] = a.get("value", "on")
+            else:
+                self._form["fields"][name] = a.get("value") or _filler(kind)
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and a.get("value"):
+            self._form["fields"].setdefault(self._select, a["value"])
+        elif tag == "textarea":
+            self._textarea = a.get("name")
+            if self._textarea:
+                self._form["fields"][self._textarea] = "Texte de test"
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+
+
+def _filler(kind: str) -> str:
+    return {"email": "test@example.org", "number": "1", "date": "2030-01-15", "url": "https://example.org"}.get(
+        kind, "Texte de test"
+    )
+
+
+def _extension_for(accept: str) -> str:
+    for token in (t.strip().lower() for t in accept.split(",") if t.strip()):
+        if token in VALID_SAMPLES:
+            return token
+        if token in MIME_TO_EXT:
+            return MIME_TO_EXT[token]
+        if token == "image/*":
+            return ".png"
+    return ".pdf"
+
+
+def _stored_files() -> set[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def _upload(client, url, form, name, filename, content, mime):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {**form["fields"], **{other: "" for other in form["files"] if other != name}}
+    data[name] = SimpleUploadedFile(filename, content, content_type=mime)
+    return client.post(form["action"] or url, data)
+
+
+@pytest.mark.django_db
+def test_every_upload_form_refuses_a_file_whose_content_does_not_match_its_type():
+    world = build_world()
+    exercised, unexercised, findings = [], [], []
+    for user in (world.a.director, world.users["crrc_staff_a"]):
+        client = logged_in_client(user)
+        for url in member_pages(world, user=user):
+            finder = _FormFinder()
+            finder.feed(client.get(url).content.decode(errors="replace"))
+            for form in (f for f in finder.forms if f["files"] and f["method"] == "post"):
+                for name, accept in form["files"].items():
+                    ext = _extension_for(accept)
+                    mime, good = VALID_SAMPLES[ext]
+                    before = _stored_files()
+                    response = _upload(client, url, form, name, f"document{ext}", DISGUISED_EXECUTABLE, mime)
+                    stored = _stored_files() - before
+                    where = f"{url} field {name!r} ({ext})"
+                    if response.status_code >= 500 or stored:
+                        findings.append(f"{where}: disguised executable accepted ({response.status_code}, {stored})")
+                        continue
+                    # The same form with a genuine file must be accepted, or the refusal proved nothing.
+                    before = _stored_files()
+                    _upload(client, url, form, name, f"document{ext}", good, mime)
+                    (exercised if _stored_files() - before else unexercised).append(where)
+    if unexercised:
+        warnings.warn(
+            "Upload forms whose genuine sample was not stored either (form needs specific values): "
+            + "; ".join(unexercised),
+            stacklevel=1,
+        )
+    assert not findings, "\n".join(findings)
