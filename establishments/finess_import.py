@@ -1,0 +1,412 @@
+"""Validation, mapping and bulk upsert of FINESS establishments.
+
+``clean_row`` is the single place where a FINESS row becomes establishment field values (or is rejected with a
+French reason); the ``import_finess`` command and the admin import (``establishments.resources``) both call it.
+
+The bulk engine is built for the national file (~95,000 rows) on PostgreSQL: every file is read and validated in
+memory first (a malformed file stops everything before the first write), then, in one transaction, a fixed number
+of queries per 2,000-row batch: one ``SELECT … WHERE finess IN (…)`` to compare with what is stored, one
+``INSERT`` for new rows and one ``INSERT … ON CONFLICT (finess) DO UPDATE`` for changed rows. Rows identical to the
+database are not written at all, so a second run writes nothing.
+
+Change history: an establishment *created* by the import gets no history row (the import itself is the
+provenance, and writing ~95,000 historical rows would double the cost of a national load); an establishment whose
+FINESS data *changed* gets one ``~`` history row with the import as change reason, so the admin's history page
+shows what FINESS changed and when. Fields staff own (``is_ose``) are never touched by the import.
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from .finess import FINESS_TO_INSEE_DEPARTMENT, FinessFile, FinessRow
+from .models import Department, Establishment, EstablishmentCategory, Organisation
+from .nomenclature import sector_for_aggregate
+from .validators import finess_error, normalise_finess, siret_error
+
+BATCH_SIZE = 2000
+
+# Fields the import owns: compared with the database, written on create and on update.
+IMPORTED_FIELDS: tuple[str, ...] = (
+    "name",
+    "address",
+    "postal_code",
+    "city",
+    "phone",
+    "siret",
+    "legal_status",
+    "opened_on",
+    "finess_updated_on",
+    "sector",
+    "region_id",
+    "department_id",
+    "category_id",
+    "organisation_id",
+)
+UPDATE_FIELDS: tuple[str, ...] = (*(name.removesuffix("_id") for name in IMPORTED_FIELDS), "updated_at")
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%m-%Y", "%Y/%m/%d")
+
+# FINESS number prefixes of overseas legal entities (geo/departements_regions_finess.csv, finess_prefixe_numero).
+OVERSEAS_FINESS_PREFIXES = {"9701": "971", "9702": "972", "9703": "973", "9704": "974", "9805": "976", "9806": "986"}
+
+
+def _max_lengths() -> dict[str, int]:
+    return {
+        f.name: f.max_length
+        for f in Establishment._meta.concrete_fields
+        if getattr(f, "max_length", None) and f.get_internal_type() == "CharField"
+    }
+
+
+MAX_LENGTHS = _max_lengths()
+
+
+class RowRejected(ValueError):
+    """A row that cannot be imported; the message is the French reason shown to the user."""
+
+
+def parse_date(value: str) -> datetime.date | None:
+    """FINESS dates: ISO in recent files and extracts, day/month/year in older exports. Raises ValueError."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(value[:10], date_format).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+@dataclass(slots=True)
+class CleanRow:
+    source: str
+    line: int
+    finess: str
+    values: dict[str, Any]  # establishment field values, except category_id and organisation_id
+    category_code: str
+    organisation_finess: str | None
+    organisation_siren: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def department_code_from_finess(number: str) -> str:
+    """INSEE department of a FINESS number (``2A``…, ``9701``→971): used to place a legal entity in its region."""
+    if number[:2] in {"97", "98"}:
+        return OVERSEAS_FINESS_PREFIXES.get(number[:4], "")
+    return number[:2]
+
+
+class ReferenceData:
+    """Departments and categories held in memory for the duration of one import (a few hundred rows)."""
+
+    def __init__(self) -> None:
+        self.departments: dict[str, tuple[int, int, str]] = {
+            code: (pk, region_id, region_code)
+            for pk, code, region_id, region_code in Department.objects.values_list(
+                "pk", "code", "region_id", "region__code"
+            )
+        }
+        self.categories: dict[str, tuple[int, str]] = {
+            code: (pk, sector) for pk, code, sector in EstablishmentCategory.objects.values_list("pk", "code", "sector")
+        }
+        # Categories met in the file but not yet in the database: created by ensure_categories().
+        self.pending_categories: dict[str, EstablishmentCategory] = {}
+
+    def department(self, code: str) -> tuple[int, int, str] | None:
+        code = (code or "").strip().upper()
+        return self.departments.get(FINESS_TO_INSEE_DEPARTMENT.get(code, code))
+
+    def category_sector(self, code: str) -> str | None:
+        if code in self.categories:
+            return self.categories[code][1]
+        if code in self.pending_categories:
+            return self.pending_categories[code].sector
+        return None
+
+    def ensure_categories(self) -> int:
+        """Create the categories met in the file that the nomenclature did not have."""
+        created = list(self.pending_categories.values())
+        if created:
+            EstablishmentCategory.objects.bulk_create(created, ignore_conflicts=True)
+            for pk, code, sector in EstablishmentCategory.objects.filter(
+                code__in=list(self.pending_categories)
+            ).values_list("pk", "code", "sector"):
+                self.categories[code] = (pk, sector)
+            self.pending_categories.clear()
+        return len(created)
+
+    def ensure_organisations(self, rows: Iterable[CleanRow]) -> dict[str, int]:
+        """Upsert the legal entities (FINESS EJ) of ``rows``; return their ids by FINESS number.
+
+        The etalab establishment file carries only the EJ number, so a new organisation is named after it (staff
+        may rename it); its SIREN comes from the first establishment's SIRET and its region from its own number.
+        """
+        wanted: dict[str, str] = {}  # FINESS EJ -> SIREN ("" until an establishment gives one)
+        for row in rows:
+            if row.organisation_finess and not wanted.get(row.organisation_finess):
+                wanted[row.organisation_finess] = row.organisation_siren
+        ids: dict[str, int] = {}
+        fill_siren: list[Organisation] = []
+        numbers = list(wanted)
+        for chunk in _chunks(numbers, BATCH_SIZE * 5):
+            for organisation in Organisation.objects.filter(finess__in=chunk).only("pk", "finess", "siren"):
+                ids[organisation.finess] = organisation.pk
+                if not organisation.siren and wanted[organisation.finess]:
+                    organisation.siren = wanted[organisation.finess]
+                    fill_siren.append(organisation)
+        missing = [number for number in numbers if number not in ids]
+        new = []
+        for number in missing:
+            department = self.department(department_code_from_finess(number))
+            new.append(
+                Organisation(
+                    finess=number,
+                    name=f"Organisme gestionnaire FINESS {number}",
+                    siren=wanted[number],
+                    region_id=department[1] if department else None,
+                )
+            )
+        Organisation.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        for chunk in _chunks(missing, BATCH_SIZE * 5):
+            ids.update(Organisation.objects.filter(finess__in=chunk).values_list("finess", "pk"))
+        Organisation.objects.bulk_update(fill_siren, ["siren"], batch_size=BATCH_SIZE)
+        return ids
+
+
+def _truncate(values: dict[str, Any]) -> dict[str, Any]:
+    for name, limit in MAX_LENGTHS.items():
+        value = values.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            values[name] = value[:limit]
+    return values
+
+
+def clean_row(row: FinessRow, refs: ReferenceData, source: str = "") -> CleanRow:
+    """Validate one FINESS row and map it to establishment values; raise RowRejected with the reason in French."""
+    number = normalise_finess(row.finess)
+    if not number:
+        raise RowRejected("numéro FINESS géographique (nofinesset) manquant.")
+    error = finess_error(number)
+    if error:
+        raise RowRejected(f"numéro FINESS {row.finess} refusé : {error}")
+    if not row.name:
+        raise RowRejected(f"{number} : raison sociale (rs) manquante.")
+    department = refs.department(row.department)
+    if department is None:
+        raise RowRejected(
+            f"{number} : département « {row.department or '(vide)'} » inconnu du portail "
+            "(géographie chargée avec « manage.py load_geo » ?)."
+        )
+    department_id, region_id, region_code = department
+    warnings: list[str] = []
+    if row.region and row.region != region_code:
+        warnings.append(
+            f"{number} : région {row.region} du fichier différente de celle du département ({region_code}) ; "
+            "la région du département est retenue."
+        )
+
+    category_code = row.category_code.strip()
+    if not category_code:
+        raise RowRejected(f"{number} : catégorie d'établissement (categetab) manquante.")
+    sector = refs.category_sector(category_code)
+    if sector is None:
+        if not row.aggregate_code:
+            raise RowRejected(
+                f"{number} : catégorie {category_code} inconnue de la nomenclature et sans agrégat (categagretab) "
+                "pour en déduire le secteur."
+            )
+        sector = sector_for_aggregate(row.aggregate_code)
+        refs.pending_categories[category_code] = EstablishmentCategory(
+            code=category_code,
+            label=row.category_label or category_code,
+            aggregate_code=row.aggregate_code,
+            aggregate_label=row.aggregate_label,
+            sector=sector,
+        )
+
+    organisation_finess = normalise_finess(row.finess_ej) or None
+    if organisation_finess:
+        ej_error = finess_error(organisation_finess)
+        if ej_error:
+            warnings.append(f"{number} : FINESS juridique {row.finess_ej} ignoré ({ej_error})")
+            organisation_finess = None
+
+    siret = row.siret.replace(" ", "")
+    siren = ""
+    if siret:
+        problem = siret_error(siret)
+        if problem:
+            warnings.append(f"{number} : SIRET {siret} douteux ({problem}) ; conservé tel quel.")
+            if len(siret) > MAX_LENGTHS["siret"]:
+                siret = ""
+        else:
+            siren = siret[:9]
+
+    dates = {}
+    for name, raw, label in (
+        ("opened_on", row.opened_on, "d'ouverture"),
+        ("finess_updated_on", row.updated_on, "de mise à jour"),
+    ):
+        try:
+            dates[name] = parse_date(raw)
+        except ValueError:
+            warnings.append(f"{number} : date {label} « {raw} » illisible, ignorée.")
+            dates[name] = None
+
+    values = _truncate(
+        {
+            "name": row.name,
+            "address": row.address,
+            "postal_code": row.postal_code,
+            "city": row.city,
+            "phone": row.phone.replace(" ", ""),
+            "siret": siret,
+            "legal_status": row.legal_status,
+            **dates,
+            "sector": sector,
+            "region_id": region_id,
+            "department_id": department_id,
+        }
+    )
+    return CleanRow(
+        source=source,
+        line=row.line,
+        finess=number,
+        values=values,
+        category_code=category_code,
+        organisation_finess=organisation_finess,
+        organisation_siren=siren,
+        warnings=warnings,
+    )
+
+
+def establishment_values(row: CleanRow, refs: ReferenceData, organisation_ids: dict[str, int]) -> dict[str, Any]:
+    """All imported field values of a cleaned row, once its category and organisation exist."""
+    return {
+        **row.values,
+        "category_id": refs.categories[row.category_code][0],
+        "organisation_id": organisation_ids.get(row.organisation_finess) if row.organisation_finess else None,
+    }
+
+
+@dataclass
+class Problem:
+    source: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}, ligne {self.line}" if self.source else f"ligne {self.line}"
+        return f"{where} : {self.message}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    categories_created: int = 0
+    rejected: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return f"created {self.created}, updated {self.updated}, rejected {len(self.rejected)}"
+
+
+def _chunks[T](items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def validate_files(files: Sequence[FinessFile], refs: ReferenceData, report: ImportReport) -> list[CleanRow]:
+    """Clean every row; within a file a repeated FINESS number is rejected, across files the last one wins."""
+    kept: dict[str, CleanRow] = {}
+    for finess_file in files:
+        for line, reason in finess_file.unreadable:
+            report.rejected.append(Problem(finess_file.name, line, reason))
+        for row in finess_file.rows:
+            try:
+                clean = clean_row(row, refs, source=finess_file.name)
+            except RowRejected as exc:
+                report.rejected.append(Problem(finess_file.name, row.line, str(exc)))
+                continue
+            previous = kept.get(clean.finess)
+            if previous is not None and previous.source == finess_file.name:
+                report.rejected.append(
+                    Problem(
+                        finess_file.name,
+                        row.line,
+                        f"{clean.finess} : numéro FINESS déjà présent ligne {previous.line} ; ligne ignorée.",
+                    )
+                )
+                continue
+            report.warnings.extend(Problem(finess_file.name, row.line, warning) for warning in clean.warnings)
+            kept[clean.finess] = clean
+    return list(kept.values())
+
+
+def import_files(files: Sequence[FinessFile], change_reason: str = "Import FINESS", user=None) -> ImportReport:
+    """Upsert the establishments of already-read FINESS files, atomically."""
+    report = ImportReport()
+    refs = ReferenceData()
+    rows = validate_files(files, refs, report)
+    with transaction.atomic():
+        report.categories_created = refs.ensure_categories()
+        organisation_ids = refs.ensure_organisations(rows)
+        for batch in _chunks(rows, BATCH_SIZE):
+            _upsert_batch(batch, refs, organisation_ids, report, change_reason, user)
+    return report
+
+
+def _upsert_batch(
+    batch: Sequence[CleanRow],
+    refs: ReferenceData,
+    organisation_ids: dict[str, int],
+    report: ImportReport,
+    change_reason: str,
+    user,
+) -> None:
+    stored = {
+        values["finess"]: values
+        for values in Establishment.objects.filter(finess__in=[row.finess for row in batch]).values(
+            "pk", "finess", "is_ose", "created_at", *IMPORTED_FIELDS
+        )
+    }
+    new: list[Establishment] = []
+    changed: list[Establishment] = []
+    for row in batch:
+        values = establishment_values(row, refs, organisation_ids)
+        current = stored.get(row.finess)
+        if current is None:
+            new.append(Establishment(finess=row.finess, **values))
+        elif any(current[name] != values[name] for name in IMPORTED_FIELDS):
+            changed.append(
+                Establishment(finess=row.finess, is_ose=current["is_ose"], created_at=current["created_at"], **values)
+            )
+        else:
+            report.unchanged += 1
+    if new:
+        Establishment.objects.bulk_create(new, batch_size=BATCH_SIZE)
+        report.created += len(new)
+    if changed:
+        Establishment.objects.bulk_create(
+            changed,
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["finess"],
+            update_fields=list(UPDATE_FIELDS),
+        )
+        for establishment in changed:
+            current = stored[establishment.finess]
+            establishment.pk = current["pk"]
+            establishment.created_at = current["created_at"]
+        Establishment.history.bulk_history_create(
+            changed, batch_size=BATCH_SIZE, update=True, default_change_reason=change_reason, default_user=user
+        )
+        report.updated += len(changed)
