@@ -13,3 +13,6 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405
 # Any page rendered with an undefined variable fails the test that rendered it.
 MIDDLEWARE = [*MIDDLEWARE, "crrc.template_guard.UndefinedVariableGuardMiddleware"]  # noqa: F405
+# live_server wraps the app in Django's media handler, which cannot parse MEDIA_URL = None (bytes/str TypeError on
+# every request). Tests only: production keeps media private behind access-checking views.
+MEDIA_URL = "/test-media/"
