@@ -76,3 +76,99 @@ def active_memberships(establishment: Establishment) -> QuerySet[Membership]:
         )
         .select_related("user", "organisation")
     )
+
+
+# --- Onboarding pages ----------------------------------------------------------------------------------------
+
+
+def my_establishments_list(user) -> QuerySet[Establishment]:
+    """The user's establishments for "Mes établissements", grouped by organisation, with the user's own role."""
+    from django.db.models import OuterRef, Subquery
+
+    own_role = Membership.objects.filter(user=user, is_active=True, establishment=OuterRef("pk")).values("role")[:1]
+    organisation_role = Membership.objects.filter(
+        user=user, is_active=True, organisation=OuterRef("organisation"), organisation__isnull=False
+    ).values("role")[:1]
+    return (
+        member_establishments(user)
+        .select_related("region", "department", "category", "organisation")
+        .annotate(my_role=Subquery(own_role), my_organisation_role=Subquery(organisation_role))
+        .order_by("organisation__name", "name")
+    )
+
+
+def establishment_memberships(establishment: Establishment) -> QuerySet[Membership]:
+    """Every membership, active and past, giving access to the establishment (direct or through its organisation)."""
+    tenant = Q(establishment=establishment)
+    if establishment.organisation_id:
+        tenant |= Q(organisation_id=establishment.organisation_id)
+    return (
+        Membership.objects.filter(tenant)
+        .select_related("user", "organisation", "deactivated_by")
+        .order_by("-is_active", "role", "user__last_name", "user__email")
+    )
+
+
+def pending_access_requests(establishment: Establishment) -> QuerySet:
+    from .models import AccessRequest
+
+    return (
+        AccessRequest.objects.filter(establishment=establishment, status=AccessRequest.Status.PENDING)
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def user_access_requests(user) -> QuerySet:
+    """The user's own claims awaiting a decision or decided recently, for "Mes établissements"."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import AccessRequest
+
+    if _is_anonymous(user):
+        return AccessRequest.objects.none()
+    recent = timezone.now() - timedelta(days=30)
+    return (
+        AccessRequest.objects.filter(user=user)
+        .filter(Q(status=AccessRequest.Status.PENDING) | Q(decided_at__gte=recent))
+        .select_related("establishment")
+        .order_by("-created_at")
+    )
+
+
+def pending_invitations(establishment: Establishment) -> QuerySet:
+    from django.utils import timezone
+
+    from .models import Invitation
+
+    return (
+        Invitation.objects.filter(
+            establishment=establishment,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
+def invitations_for_user(user) -> QuerySet:
+    """Usable invitations sent to one of the user's verified addresses."""
+    from allauth.account.models import EmailAddress
+    from django.utils import timezone
+
+    from .models import Invitation
+
+    if _is_anonymous(user):
+        return Invitation.objects.none()
+    emails = [e.lower() for e in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)]
+    return (
+        Invitation.objects.filter(
+            email__in=emails, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("establishment", "invited_by")
+        .order_by("-created_at")
+    )

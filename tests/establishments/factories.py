@@ -1,11 +1,16 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from establishments.models import (
+    AccessRequest,
     Department,
     Establishment,
     EstablishmentCategory,
+    Invitation,
     Membership,
     Organisation,
     Region,
@@ -140,3 +145,29 @@ class StaffAssignmentFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory, is_staff=True)
     region = factory.SubFactory(RegionFactory)
     kind = StaffKind.CRRC_STAFF
+
+
+class AccessRequestFactory(DjangoModelFactory):
+    """A pending claim by a verified user on an establishment that already has a director."""
+
+    class Meta:
+        model = AccessRequest
+
+    user = factory.SubFactory(UserFactory)
+    establishment = factory.SubFactory(EstablishmentFactory, with_director=True)
+    role = Role.MEMBER
+    message = "Je suis le nouvel infirmier coordinateur."
+
+
+class InvitationFactory(DjangoModelFactory):
+    """A usable invitation (14 days) sent by a director of the establishment."""
+
+    class Meta:
+        model = Invitation
+
+    establishment = factory.SubFactory(EstablishmentFactory)
+    email = factory.Sequence(lambda n: f"invite{n}@example.org")
+    role = Role.MEMBER
+    token = factory.Sequence(lambda n: f"jeton-invitation-{n:06d}")
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.created_at + timedelta(days=14))
