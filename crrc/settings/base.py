@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "establishments",
     "reports",
+    "action_plans",
 ]
 
 MIDDLEWARE = [
