@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
+from . import bulk
 from .finess import FINESS_TO_INSEE_DEPARTMENT, FinessFile, FinessRow
 from .models import Department, Establishment, EstablishmentCategory, Organisation
 from .nomenclature import sector_for_aggregate
@@ -74,6 +76,11 @@ def parse_date(value: str) -> datetime.date | None:
     value = (value or "").strip()
     if not value:
         return None
+    if len(value) == 10 and value[4] == "-":
+        try:
+            return datetime.date.fromisoformat(value)  # the common case, much faster than strptime
+        except ValueError:
+            pass
     for date_format in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(value[:10], date_format).date()
@@ -154,24 +161,23 @@ class ReferenceData:
         fill_siren: list[Organisation] = []
         numbers = list(wanted)
         for chunk in _chunks(numbers, BATCH_SIZE * 5):
-            for organisation in Organisation.objects.filter(finess__in=chunk).only("pk", "finess", "siren"):
-                ids[organisation.finess] = organisation.pk
-                if not organisation.siren and wanted[organisation.finess]:
-                    organisation.siren = wanted[organisation.finess]
-                    fill_siren.append(organisation)
+            for pk, number, siren in Organisation.objects.filter(finess__in=chunk).values_list("pk", "finess", "siren"):
+                ids[number] = pk
+                if not siren and wanted[number]:
+                    fill_siren.append(Organisation(pk=pk, siren=wanted[number]))
         missing = [number for number in numbers if number not in ids]
         new = []
         for number in missing:
             department = self.department(department_code_from_finess(number))
             new.append(
-                Organisation(
-                    finess=number,
-                    name=f"Organisme gestionnaire FINESS {number}",
-                    siren=wanted[number],
-                    region_id=department[1] if department else None,
-                )
+                {
+                    "finess": number,
+                    "name": f"Organisme gestionnaire FINESS {number}",
+                    "siren": wanted[number],
+                    "region_id": department[1] if department else None,
+                }
             )
-        Organisation.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        bulk.upsert(Organisation, new, conflict_field="finess")
         for chunk in _chunks(missing, BATCH_SIZE * 5):
             ids.update(Organisation.objects.filter(finess__in=chunk).values_list("finess", "pk"))
         Organisation.objects.bulk_update(fill_siren, ["siren"], batch_size=BATCH_SIZE)
@@ -359,54 +365,58 @@ def import_files(files: Sequence[FinessFile], change_reason: str = "Import FINES
     with transaction.atomic():
         report.categories_created = refs.ensure_categories()
         organisation_ids = refs.ensure_organisations(rows)
-        for batch in _chunks(rows, BATCH_SIZE):
-            _upsert_batch(batch, refs, organisation_ids, report, change_reason, user)
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for batch in _chunks(rows, BATCH_SIZE * 5):
+            _compare_batch(batch, refs, organisation_ids, report, new, changed)
+        now = timezone.now()
+        for values in (*new, *changed):
+            values["updated_at"] = now
+        bulk.upsert(Establishment, new, conflict_field="finess", update_fields=UPDATE_FIELDS)
+        bulk.upsert(Establishment, changed, conflict_field="finess", update_fields=UPDATE_FIELDS)
+        _record_history(changed, change_reason, user)
+        report.created, report.updated = len(new), len(changed)
     return report
 
 
-def _upsert_batch(
+def _compare_batch(
     batch: Sequence[CleanRow],
     refs: ReferenceData,
     organisation_ids: dict[str, int],
     report: ImportReport,
-    change_reason: str,
-    user,
+    new: list[dict[str, Any]],
+    changed: list[dict[str, Any]],
 ) -> None:
+    """Sort a batch into new, changed and unchanged establishments with one query."""
     stored = {
         values["finess"]: values
         for values in Establishment.objects.filter(finess__in=[row.finess for row in batch]).values(
-            "pk", "finess", "is_ose", "created_at", *IMPORTED_FIELDS
+            "pk", "finess", *IMPORTED_FIELDS
         )
     }
-    new: list[Establishment] = []
-    changed: list[Establishment] = []
     for row in batch:
         values = establishment_values(row, refs, organisation_ids)
+        values["finess"] = row.finess
         current = stored.get(row.finess)
         if current is None:
-            new.append(Establishment(finess=row.finess, **values))
+            new.append(values)
         elif any(current[name] != values[name] for name in IMPORTED_FIELDS):
-            changed.append(
-                Establishment(finess=row.finess, is_ose=current["is_ose"], created_at=current["created_at"], **values)
-            )
+            values["id"] = current["pk"]
+            changed.append(values)
         else:
             report.unchanged += 1
-    if new:
-        Establishment.objects.bulk_create(new, batch_size=BATCH_SIZE)
-        report.created += len(new)
-    if changed:
-        Establishment.objects.bulk_create(
-            changed,
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["finess"],
-            update_fields=list(UPDATE_FIELDS),
-        )
-        for establishment in changed:
-            current = stored[establishment.finess]
-            establishment.pk = current["pk"]
-            establishment.created_at = current["created_at"]
+
+
+def _record_history(changed: list[dict[str, Any]], change_reason: str, user) -> None:
+    """One ``~`` history row per establishment whose FINESS data changed, read back after the write."""
+    if not changed:
+        return
+    ids = [values["id"] for values in changed]
+    for chunk in _chunks(ids, BATCH_SIZE * 5):
         Establishment.history.bulk_history_create(
-            changed, batch_size=BATCH_SIZE, update=True, default_change_reason=change_reason, default_user=user
+            list(Establishment.objects.filter(pk__in=chunk)),
+            batch_size=BATCH_SIZE,
+            update=True,
+            default_change_reason=change_reason,
+            default_user=user,
         )
-        report.updated += len(changed)

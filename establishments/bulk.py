@@ -1,0 +1,82 @@
+"""Set-based upsert through PostgreSQL COPY, with Django's bulk_create as the fallback on other databases.
+
+Why: for the national FINESS file (~95,000 rows) ``bulk_create`` spends most of its time in Python, building model
+instances, compiling a multi-row INSERT and quoting every parameter. Streaming the rows with COPY into a temporary
+table and merging them with one ``INSERT … SELECT … ON CONFLICT`` keeps the import close to the cost of a raw COPY.
+The SQLite demo database goes through ``bulk_create`` with the same semantics.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+BATCH_SIZE = 2000
+
+
+def _defaults(model: type[models.Model]) -> dict[str, Any]:
+    now = timezone.now()
+    defaults: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            defaults[field.attname] = now
+        elif field.has_default():
+            defaults[field.attname] = field.get_default()
+        else:
+            defaults[field.attname] = None
+    return defaults
+
+
+def upsert(
+    model: type[models.Model],
+    rows: Sequence[dict[str, Any]],
+    conflict_field: str,
+    update_fields: Sequence[str] = (),
+) -> None:
+    """Insert ``rows`` (dicts keyed by attname); on a ``conflict_field`` clash update ``update_fields`` or skip."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objs = [model(**row) for row in rows]
+        if update_fields:
+            model._default_manager.bulk_create(
+                objs,
+                batch_size=BATCH_SIZE,
+                update_conflicts=True,
+                unique_fields=[conflict_field],
+                update_fields=list(update_fields),
+            )
+        else:
+            model._default_manager.bulk_create(objs, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        return
+
+    defaults = _defaults(model)
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    temp = quote(f"tmp_{model._meta.db_table}")
+    columns = ", ".join(quote(field.column) for field in fields)
+    columns_by_name = {field.name: field.column for field in fields}
+    if update_fields:
+        assignments = ", ".join(
+            f"{quote(columns_by_name[name])} = EXCLUDED.{quote(columns_by_name[name])}" for name in update_fields
+        )
+        on_conflict = f"DO UPDATE SET {assignments}"
+    else:
+        on_conflict = "DO NOTHING"
+    attnames = [field.attname for field in fields]
+    # Identifiers below come from the model's metadata and are quoted: no user input reaches the SQL text.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608
+        with cursor.cursor.copy(f"COPY {temp} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[name] if name in row else defaults[name] for name in attnames])
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temp} "  # noqa: S608
+            f"ON CONFLICT ({quote(columns_by_name[conflict_field])}) {on_conflict}"
+        )
+        cursor.execute(f"DROP TABLE {temp}")
