@@ -52,4 +52,25 @@ class Report(EstablishmentOwned):
         indexes = [models.Index(fields=["establishment", "kind", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} – {self.establishment_id} – {self.get_status_display()}"
+        return f"{self.kind_label} – {self.establishment_id} – {self.get_status_display()}"
+
+    @property
+    def kind_label(self) -> str:
+        from . import registry
+
+        try:
+            return str(registry.get(self.kind).label)
+        except registry.UnknownReportKind:
+            return self.kind
+
+    @property
+    def in_progress(self) -> bool:
+        """Still to be built: the status fragment keeps polling."""
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def shown_state(self) -> str:
+        """What the status fragment shows; a poll answers 204 (no swap, no re-announcement) while it is unchanged."""
+        if self.status == self.Status.PENDING:
+            return f"pending-{'queued' if self.enqueued_at else 'kept'}"
+        return self.status

@@ -218,9 +218,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# visibility_timeout: an unacknowledged message (worker killed mid-task) goes back to the queue after this long; it
+# must exceed the longest task (build_report: time_limit 300 s). Socket timeouts keep a publish from a web request
+# from hanging on a broker that stopped answering.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, "socket_connect_timeout": 5, "socket_timeout": 10}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Requests kept while the broker was down, and builds orphaned by a lost worker, are queued again.
+    "reports-requeue-pending": {"task": "reports.tasks.requeue_pending_reports", "schedule": 60.0},
+}
 
 # --- Security (hardened further in production) -------------------------------------------------
 SECURE_CSP = {
