@@ -1,0 +1,1 @@
+"""PDF documents of an assessment (registered in reports.registry)."""
