@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "establishments",
     "reports",
     "action_plans",
+    "assessments",
 ]
 
 MIDDLEWARE = [
