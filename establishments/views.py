@@ -50,16 +50,13 @@ def _managed(request: HttpRequest, establishment_pk: int) -> Establishment:
     )
 
 
-def _report_url(establishment: Establishment) -> str | None:
-    """The establishment sheet (PDF) page of the reports app, when it is installed."""
-    for name in ("reports:establishment_sheet", "reports:request"):
-        try:
-            if name == "reports:request":
-                return reverse(name, kwargs={"establishment_pk": establishment.pk, "kind": "establishment_sheet"})
-            return reverse(name, kwargs={"establishment_pk": establishment.pk})
-        except NoReverseMatch:
-            continue
-    return None
+def _sheet_available(establishment: Establishment) -> bool:
+    """Whether the reports app serves the establishment sheet (PDF) here."""
+    try:
+        reverse("reports:request", kwargs={"establishment_pk": establishment.pk})
+    except NoReverseMatch:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -94,7 +91,7 @@ def establishment_home(request: HttpRequest, establishment_pk: int) -> HttpRespo
             "memberships": memberships,
             "access_requests": list(pending_access_requests(establishment)) if manages else [],
             "sections": sections_for(request, establishment),
-            "report_url": _report_url(establishment),
+            "sheet_available": _sheet_available(establishment),
             "refuse_form": RefuseForm(),
         },
     )
