@@ -1,12 +1,14 @@
 """Cross-cutting views: home, health check, per-region branding."""
 
-from django.conf import settings
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from establishments.models import Region
@@ -19,6 +21,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "crrc/home.html")
 
 
+HEALTH_TIMEOUT = 2.0  # seconds: a health check answers quickly even when a backing service hangs
+_health_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
+
+
 def _database_state() -> str:
     try:
         with connection.cursor() as cursor:
@@ -29,14 +35,30 @@ def _database_state() -> str:
     return "ok"
 
 
+def _ping_broker(app, timeout: float) -> None:
+    """Open a fresh connection with short socket timeouts (never the shared pool) and make it talk to the broker."""
+    options = {
+        **(app.conf.broker_transport_options or {}),
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+    }
+    with app.connection_for_write(connect_timeout=timeout, transport_options=options) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+        conn.default_channel  # noqa: B018 - opening the channel runs a command (PING on Redis)
+
+
 def _broker_state() -> str:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return "eager"
     from crrc.celery import app
 
+    if app.conf.task_always_eager:
+        return "eager"
+    # The ping runs in a worker thread so that a broker that accepts connections but never answers cannot hold the
+    # request beyond HEALTH_TIMEOUT, whatever the transport does with its own timeouts.
+    future = _health_pool.submit(_ping_broker, app, HEALTH_TIMEOUT)
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+        future.result(timeout=HEALTH_TIMEOUT + 0.5)
+    except FutureTimeout:
+        return "error: timeout"
     except Exception as exc:  # noqa: BLE001
         return f"error: {exc.__class__.__name__}"
     return "ok"
@@ -44,11 +66,15 @@ def _broker_state() -> str:
 
 @login_not_required
 @require_GET
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers; the broker's state is reported (tasks are kept while it is down)."""
+    """200 when the database answers (503 otherwise); the broker's state is reported but does not fail the check:
+    while it is down the portal still serves pages and keeps document requests until it is back."""
     database, broker = _database_state(), _broker_state()
     status = 200 if database == "ok" else 503
-    return JsonResponse({"database": database, "broker": broker}, status=status)
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "error", "database": database, "broker": broker}, status=status
+    )
 
 
 @login_not_required

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SlowAppConfig(AppConfig):
+    name = "tests.reports.slowapp"
+    label = "reports_slowapp"
