@@ -10,3 +10,10 @@ class EstablishmentsConfig(AppConfig):
         from .participation import register_builtin_sections
 
         register_builtin_sections()
+
+        from django.db.models.signals import post_migrate
+
+        from .staffing import refresh_group_after_migrate
+
+        # Every app's post_migrate: the group picks up permissions of apps migrated after this one too.
+        post_migrate.connect(refresh_group_after_migrate, dispatch_uid="establishments_crrc_staff_group")

@@ -1,0 +1,102 @@
+"""Region scoping for the Django admin: CRRC staff only ever see, and only ever attach data to, their region.
+
+Every ``ModelAdmin`` of tenant data (establishments, memberships, and later applications, assessments, action
+plans…) inherits ``RegionScopedAdminMixin`` and says how its rows reach a region::
+
+    @admin.register(Assessment)
+    class AssessmentAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+        region_lookup = "establishment__region"          # one path…
+        # region_lookup = ("establishment__region", "organisation__region")   # …or several (OR)
+
+What it does, for anyone who is not a superuser:
+
+* ``get_queryset`` keeps rows whose ``region_lookup`` is one of the user's CRRC regions (active ``StaffAssignment``
+  of kind ``crrc_staff``). Changelists, change views, actions, exports, autocompletes and the history pages
+  all go through it: another region's object is "not found" (the admin redirects with a message, or 404).
+* Foreign-key and many-to-many choices are limited the same way, by reusing the scoping of the related model's own
+  admin (any admin registered with this mixin), so a form cannot attach a row to another region's establishment.
+* simple-history's history pages (which otherwise fall back to the history table) answer 404 outside the scope.
+
+Superusers see everything. ARS reviewers have no ``StaffAssignment`` of kind ``crrc_staff``, hence no admin rows
+(and no model permissions: they use the read-only dashboards). Model permissions come from the "Équipe CRRC"
+group, which ``establishments.staffing`` keeps in sync with staff assignments.
+"""
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from establishments.models import Region
+from establishments.selectors import crrc_staff_regions
+
+_REQUEST_CACHE_ATTR = "_crrc_admin_regions"
+
+
+def admin_regions(request) -> QuerySet[Region] | None:
+    """Regions the admin user may manage, or None when unrestricted (superuser). Cached on the request."""
+    user = request.user
+    if user.is_superuser:
+        return None
+    cached = getattr(request, _REQUEST_CACHE_ATTR, None)
+    if cached is None:
+        cached = list(crrc_staff_regions(user).values_list("pk", flat=True))
+        setattr(request, _REQUEST_CACHE_ATTR, cached)
+    return Region.objects.filter(pk__in=cached)
+
+
+class RegionScopedAdminMixin:
+    """Limit an admin's rows and relation choices to the requesting CRRC staff member's regions."""
+
+    # Lookup path(s) from the model to its Region: "region", "establishment__region", ("a__region", "b__region").
+    region_lookup: str | tuple[str, ...] = "region"
+
+    def _region_lookups(self) -> tuple[str, ...]:
+        return (self.region_lookup,) if isinstance(self.region_lookup, str) else tuple(self.region_lookup)
+
+    def scope_queryset(self, queryset: QuerySet, request) -> QuerySet:
+        regions = admin_regions(request)
+        if regions is None:
+            return queryset
+        condition = Q()
+        for lookup in self._region_lookups():
+            condition |= Q(**{f"{lookup}__in": regions}) if lookup != "pk" else Q(pk__in=regions)
+        # A path through a to-many relation would duplicate rows: filter by primary key through a subquery.
+        matching = queryset.model._base_manager.filter(condition).values("pk")
+        return queryset.filter(pk__in=matching)
+
+    def get_queryset(self, request) -> QuerySet:
+        return self.scope_queryset(super().get_queryset(request), request)
+
+    def _scope_related(self, formfield, db_field, request):
+        if formfield is None or not hasattr(formfield, "queryset"):
+            return formfield
+        related_admin = self.admin_site._registry.get(db_field.related_model)
+        if isinstance(related_admin, RegionScopedAdminMixin):
+            formfield.queryset = related_admin.scope_queryset(formfield.queryset, request)
+        return formfield
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return self._scope_related(formfield, db_field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return self._scope_related(formfield, db_field, request)
+
+    def _require_in_scope(self, request, object_id) -> None:
+        try:
+            visible = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        if not visible:
+            raise Http404
+
+    # simple-history falls back to the history table for objects get_queryset() hides: close that door.
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)

@@ -1,0 +1,120 @@
+"""django-import-export resource for establishments: the admin's two-step FINESS import (preview, then confirm).
+
+It accepts the header-first FINESS format (``nofinesset;nofinessej;rs;…``, the reference extracts, and what the
+admin export produces) and hands every row to ``establishments.finess_import.clean_row``, the same validation and
+mapping as ``manage.py import_finess``: no rule is written twice. A rejected row is shown as an invalid row in the
+preview, with the reason; a file without the required columns is refused before any row is read.
+"""
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources
+
+from .finess import header_problems, row_from_mapping
+from .finess_import import CleanRow, ReferenceData, RowRejected, clean_row, establishment_values
+from .models import Establishment
+
+
+def _column(attribute: str, column_name: str) -> fields.Field:
+    return fields.Field(attribute=attribute, column_name=column_name, readonly=False)
+
+
+class EstablishmentResource(resources.ModelResource):
+    finess = _column("finess", "nofinesset")
+    finess_ej = _column("organisation__finess", "nofinessej")
+    name = _column("name", "rs")
+    address = _column("address", "adresse")
+    postal_code = _column("postal_code", "codepostal")
+    city = _column("city", "libcommune")
+    department = _column("department__code", "departement")
+    region = _column("region__code", "region")
+    phone = _column("phone", "telephone")
+    category = _column("category__code", "categetab")
+    category_label = _column("category__label", "libcategetab")
+    aggregate = _column("category__aggregate_code", "categagretab")
+    aggregate_label = _column("category__aggregate_label", "libcategagretab")
+    siret = _column("siret", "siret")
+    legal_status = _column("legal_status", "libsph")
+    opened_on = _column("opened_on", "dateouv")
+    finess_updated_on = _column("finess_updated_on", "datemaj")
+    sector = fields.Field(attribute="sector", column_name="secteur", readonly=True)
+    is_ose = fields.Field(attribute="is_ose", column_name="ose", readonly=True)
+
+    class Meta:
+        model = Establishment
+        import_id_fields = ("finess",)
+        fields = (
+            "finess",
+            "finess_ej",
+            "name",
+            "address",
+            "postal_code",
+            "city",
+            "department",
+            "region",
+            "phone",
+            "category",
+            "category_label",
+            "aggregate",
+            "aggregate_label",
+            "siret",
+            "legal_status",
+            "opened_on",
+            "finess_updated_on",
+            "sector",
+            "is_ose",
+        )
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = False
+        use_transactions = True
+
+    def __init__(self, allowed_region_ids: set[int] | None = None, **kwargs) -> None:
+        """``allowed_region_ids``: regions a CRRC staff member may write to (None: all, for superusers)."""
+        super().__init__(**kwargs)
+        self.allowed_region_ids = allowed_region_ids
+        self._cleaned: dict[int, CleanRow | str] = {}
+        self._organisation_ids: dict[str, int] = {}
+        self._refs: ReferenceData | None = None
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("organisation", "department", "region", "category")
+
+    def before_import(self, dataset, **kwargs) -> None:
+        """Refuse a file without the FINESS columns, then validate every row and create what they refer to."""
+        problem = header_problems(dataset.headers or [])
+        if problem:
+            dataset.wipe()  # no row of a malformed file is even looked at
+            raise ValueError(problem)
+        self._refs = ReferenceData()
+        seen: dict[str, int] = {}
+        for number, values in enumerate(dataset.dict, start=1):
+            line = number + 1  # the header is line 1
+            try:
+                cleaned = clean_row(row_from_mapping(values, line), self._refs)
+            except RowRejected as exc:
+                self._cleaned[number] = str(exc)
+                continue
+            if self.allowed_region_ids is not None and cleaned.values["region_id"] not in self.allowed_region_ids:
+                self._cleaned[number] = (
+                    f"{cleaned.finess} : établissement hors de votre région (département {values.get('departement')})."
+                )
+                continue
+            if cleaned.finess in seen:
+                self._cleaned[number] = f"{cleaned.finess} : numéro FINESS déjà présent ligne {seen[cleaned.finess]}."
+                continue
+            seen[cleaned.finess] = line
+            self._cleaned[number] = cleaned
+        valid = [row for row in self._cleaned.values() if isinstance(row, CleanRow)]
+        self._refs.ensure_categories()
+        self._organisation_ids = self._refs.ensure_organisations(valid)
+
+    def import_instance(self, instance, row, **kwargs) -> None:
+        cleaned = self._cleaned.get(kwargs.get("row_number", 0))
+        if cleaned is None:
+            raise ValidationError({"finess": "Ligne non lue."})
+        if isinstance(cleaned, str):
+            raise ValidationError({"finess": cleaned})
+        instance.finess = cleaned.finess
+        for name, value in establishment_values(cleaned, self._refs, self._organisation_ids).items():
+            setattr(instance, name, value)
