@@ -1,0 +1,110 @@
+"""The onboarding journey in headless Chromium: sign up, verify the e-mail, claim, invite, accept, download."""
+
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import Page, expect
+
+from establishments.models import Invitation, Membership
+from establishments.roles import Role
+
+from .factories import EstablishmentFactory
+
+PASSWORD = "Phare-Corail-2026!"
+CONFIRM_LINK = re.compile(r"https?://\S+/accounts/confirm-email/\S+/")
+INVITATION_LINK = re.compile(r"https?://\S+/etablissements/invitations/\S+/")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    """A French-speaking browser: the portal answers in the browser's language."""
+    return {**browser_context_args, "locale": "fr-FR"}
+
+
+def _last_link(pattern: re.Pattern, to: str) -> str:
+    for message in reversed(mail.outbox):
+        if to in message.to:
+            found = pattern.search(message.body)
+            if found:
+                return found.group(0)
+    raise AssertionError(f"no link for {to} in {[(m.to, m.subject) for m in mail.outbox]}")
+
+
+def _sign_up_and_verify(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/signup/")
+    page.get_by_label("Courriel").fill(email)
+    page.locator("#id_password1").fill(PASSWORD)
+    page.get_by_label("Mot de passe (confirmation)").fill(PASSWORD)
+    page.get_by_role("button", name="Création de compte").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Vérifiez votre adresse")
+    page.goto(_last_link(CONFIRM_LINK, email))
+    page.get_by_role("button", name="Confirmer").click()
+
+
+def test_sign_up_claim_invite_accept_and_download(page: Page, live_server, browser):
+    establishment = EstablishmentFactory(ehpad=True, name="EHPAD Les Glycines")
+    base = live_server.url
+    console_errors: list[str] = []
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+
+    # 1. Sign up and verify the e-mail: allauth logs the user in and the portal shows "Mes établissements".
+    _sign_up_and_verify(page, base, "directrice@ehpad-glycines.fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes établissements")
+
+    # 2. Claim with a mistyped number first: the message says it is the check key.
+    page.get_by_role("link", name="Rattacher mon établissement").first.click()
+    wrong = establishment.finess[:8] + str((int(establishment.finess[8]) + 1) % 10)
+    page.get_by_label("Numéro FINESS géographique de votre établissement").fill(wrong)
+    page.get_by_role("button", name="Rattacher").click()
+    expect(page.locator("#id_finess_error")).to_contain_text("clé de contrôle")
+    expect(page.locator("#form-errors")).to_be_visible()
+    page.get_by_label("Numéro FINESS géographique de votre établissement").fill(establishment.finess)
+    page.get_by_role("button", name="Rattacher").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("EHPAD Les Glycines")
+    expect(page.get_by_text("Vous êtes maintenant directeur")).to_be_visible()
+
+    # 3. Invite a colleague as RSSI.
+    page.get_by_role("link", name="Inviter un collègue").click()
+    page.get_by_label("Adresse e-mail professionnelle de votre collègue").fill("rssi@ehpad-glycines.fr")
+    page.get_by_label("Rôle").select_option(Role.RSSI)
+    page.get_by_role("button", name="Envoyer l'invitation").click()
+    expect(page.get_by_text("Invitation envoyée à rssi@ehpad-glycines.fr")).to_be_visible()
+    invitation_link = _last_link(INVITATION_LINK, "rssi@ehpad-glycines.fr")
+
+    # 4. The colleague, in a second browser, signs up with the invited address and accepts.
+    colleague_context = browser.new_context(locale="fr-FR")
+    colleague = colleague_context.new_page()
+    colleague.goto(invitation_link)
+    expect(colleague).to_have_url(re.compile(r"/accounts/login/"))
+    _sign_up_and_verify(colleague, base, "rssi@ehpad-glycines.fr")
+    colleague.goto(invitation_link)
+    expect(colleague.get_by_text("EHPAD Les Glycines")).to_be_visible()
+    colleague.get_by_role("button", name="Accepter l'invitation").click()
+    expect(colleague.get_by_role("heading", level=1)).to_have_text("EHPAD Les Glycines")
+    colleague_context.close()
+    assert Membership.objects.get(user__email="rssi@ehpad-glycines.fr").role == Role.RSSI
+    assert Invitation.objects.get().accepted_at is not None
+
+    # 5. The director sees the colleague and changes the role inline (htmx), then downloads the sheet.
+    page.goto(f"{base}/etablissements/{establishment.pk}/membres/")
+    row = page.locator("tr", has_text="rssi@ehpad-glycines.fr")
+    row.get_by_label(re.compile("Rôle de")).select_option(Role.AWARENESS_RELAY)
+    row.get_by_role("button", name="Changer").click()
+    expect(page.locator("tr", has_text="rssi@ehpad-glycines.fr").get_by_role("status")).to_contain_text(
+        "Relais sensibilisation"
+    )
+    assert page.url.endswith("/membres/")  # swapped in place, no navigation
+
+    page.goto(f"{base}/etablissements/{establishment.pk}/")
+    sheet = page.locator("section", has=page.get_by_role("heading", name="Fiche établissement (PDF)"))
+    sheet.get_by_role("button", name="Générer la fiche établissement").click()
+    download_link = sheet.get_by_role("link", name=re.compile("Télécharger"))
+    expect(download_link).to_be_visible(timeout=30_000)
+    with page.expect_download() as download_info:
+        download_link.click()
+    pdf = download_info.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
