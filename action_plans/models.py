@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from crrc.tenancy import EstablishmentOwned, TenantQuerySet
 
-from .workflow import CLOSED_STATES, Priority, SourceKind, Status
+from .workflow import CLOSED_STATES, Priority, SourceKind, Status, available_transitions
 
 
 class ActionPlan(EstablishmentOwned):
@@ -132,9 +132,20 @@ class ActionItem(models.Model):
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATES
 
-    def is_overdue(self, today=None) -> bool:
-        today = today or timezone.localdate()
+    def overdue_on(self, today) -> bool:
         return not self.is_closed and self.deadline is not None and self.deadline < today
+
+    @property
+    def available_transitions(self) -> list:
+        return available_transitions(self.status)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_on(timezone.localdate())
+
+    @property
+    def days_overdue(self) -> int:
+        return (timezone.localdate() - self.deadline).days if self.is_overdue else 0
 
 
 class ActionItemTransition(models.Model):

@@ -17,4 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("etablissements/", include("establishments.urls")),
     path("documents/", include("reports.urls")),
+    path("plans-d-action/", include("action_plans.urls")),
 ]
