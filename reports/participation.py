@@ -11,7 +11,8 @@ from .models import Report
 RECENT_LIMIT = 5
 
 
-def documents_context(request, establishment) -> dict:
+def documents_context(request, establishment, show_requests: bool = False) -> dict:
+    """Recent documents of the establishment; with ``show_requests`` the request blocks of its document kinds."""
     recent = list(
         Report.objects.for_user(request.user).filter(establishment=establishment).order_by("-created_at")[:RECENT_LIMIT]
     )
@@ -21,7 +22,9 @@ def documents_context(request, establishment) -> dict:
             latest.setdefault(report.kind, report)
     return {
         "establishment": establishment,
-        "requestable": [(entry, latest.get(entry.kind)) for entry in registry.establishment_kinds()],
+        "requestable": [(entry, latest.get(entry.kind)) for entry in registry.establishment_kinds()]
+        if show_requests
+        else [],
         "recent": recent,
     }
 

@@ -63,6 +63,8 @@ class LocalOnlyFetcher(URLFetcher):
 
 def _static_file(relative: str) -> Path:
     """A static file from STATIC_ROOT (collected, hashed names in production) or the finders (development)."""
+    if ".." in Path(relative).parts:
+        raise FileNotFoundError(f"Chemin statique refusé : {relative}")
     root = Path(settings.STATIC_ROOT).resolve() if settings.STATIC_ROOT else None
     if root is not None:
         candidate = (root / relative).resolve()

@@ -98,5 +98,5 @@ def establishment_documents(request: HttpRequest, establishment_pk: int) -> Http
     return render(
         request,
         "reports/establishment_documents.html",
-        {"establishment": establishment, "data": documents_context(request, establishment)},
+        {"establishment": establishment, "data": documents_context(request, establishment, show_requests=True)},
     )
