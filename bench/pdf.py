@@ -1,0 +1,197 @@
+"""PDF figures: the pipeline against WeasyPrint alone on a 10-page document, and throughput through workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+
+def _sheet_kind() -> str | None:
+    try:
+        from reports.documents import ESTABLISHMENT_SHEET
+        from reports.registry import get
+
+        get(ESTABLISHMENT_SHEET)
+        return ESTABLISHMENT_SHEET
+    except Exception:  # noqa: BLE001 - reports pipeline not there yet
+        return None
+
+
+def _pad_members(establishment, count: int) -> None:
+    from accounts.models import User
+    from establishments.models import Membership
+
+    start = User.objects.filter(email__startswith=f"pad-{establishment.pk}-").count()
+    password = make_password(None)
+    users = User.objects.bulk_create(
+        [
+            User(email=f"pad-{establishment.pk}-{i:04d}@bench.example.org", last_name=f"Membre {i}", password=password)
+            for i in range(start, start + count)
+        ]
+    )
+    Membership.objects.bulk_create([Membership(user=u, establishment=establishment) for u in users])
+
+
+def ten_page_report(establishment, director) -> dict:
+    """The establishment sheet padded to 10 pages: full pipeline vs WeasyPrint on the same HTML."""
+    from weasyprint import HTML
+
+    import reports.pdf as pdf
+    from reports import tasks
+    from reports.models import Report
+
+    kind = _sheet_kind()
+    if kind is None:
+        return {"status": "absent (reports pipeline has no establishment sheet yet)"}
+    captured = {}
+    original = pdf.html_to_pdf
+
+    def capture(html: str) -> bytes:
+        captured["html"] = html
+        return original(html)
+
+    def pages_of(html: str) -> int:
+        return len(HTML(string=html, base_url=pdf.PRINT_BASE_URL, url_fetcher=pdf.LocalOnlyFetcher()).render().pages)
+
+    def produce() -> float:
+        report = Report.objects.create(
+            establishment=establishment, kind=kind, requested_by=director, status=Report.Status.RUNNING
+        )
+        started = time.perf_counter()
+        tasks._produce(report)
+        return time.perf_counter() - started
+
+    pdf.html_to_pdf = capture
+    tasks_module_ref = getattr(tasks, "html_to_pdf", None)
+    try:
+        produce()
+        pages = pages_of(captured["html"])
+        for _ in range(15):
+            if pages >= 10:
+                break
+            _pad_members(establishment, max(20, int(30 * (10 - pages))))
+            produce()
+            pages = pages_of(captured["html"])
+        pipeline = [produce() for _ in range(3)]
+    finally:
+        pdf.html_to_pdf = original
+        if tasks_module_ref is not None:
+            tasks.html_to_pdf = tasks_module_ref
+    html = captured["html"]
+    alone = []
+    for _ in range(3):
+        started = time.perf_counter()
+        HTML(string=html, base_url=pdf.PRINT_BASE_URL, url_fetcher=pdf.LocalOnlyFetcher()).write_pdf()
+        alone.append(time.perf_counter() - started)
+    p, w = statistics.median(pipeline), statistics.median(alone)
+    return {
+        "document": f"{kind} (members list padded)",
+        "pages": pages,
+        "pipeline_s": round(p, 3),
+        "weasyprint_alone_s": round(w, 3),
+        "ratio": round(p / w, 2),
+    }
+
+
+def _start_worker(env: dict, name: str, log: Path) -> subprocess.Popen:
+    command = [
+        str(Path(sys.executable).with_name("celery")),
+        "-A",
+        "crrc",
+        "worker",
+        "--pool=solo",
+        "-n",
+        f"{name}@bench",
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel=WARNING",
+    ]
+    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def _wait_ready(app, names: list[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=1.0) or []
+        seen = {name for reply in replies for name in reply}
+        if all(f"{n}@bench" in seen for n in names):
+            return
+    raise RuntimeError(f"celery workers {names} did not answer")
+
+
+def sheets_throughput(env: dict, per_worker: int, workdir: Path, log) -> dict:
+    """Establishment sheets through 1 then 2 workers (solo pool, one process each): reports per second."""
+    from crrc.celery import app
+    from establishments.models import Establishment, Membership
+    from establishments.roles import Role
+    from reports.models import Report
+    from reports.services import request_report
+
+    kind = _sheet_kind()
+    if kind is None:
+        return {"status": "absent (reports pipeline has no establishment sheet yet)"}
+    app.control.purge()
+    total = Establishment.objects.count()
+    directors = dict(
+        Membership.objects.filter(role=Role.DIRECTOR, establishment__isnull=False).values_list(
+            "establishment_id", "user_id"
+        )
+    )
+    from accounts.models import User
+
+    candidates = list(Establishment.objects.order_by("-pk").select_related("region")[: per_worker * 3 + 5])
+    results, offset, workers = {}, 0, []
+    try:
+        for count in (1, 2):
+            workers.append(_start_worker(env, f"w{count}", workdir / f"worker{count}.log"))
+            _wait_ready(app, [f"w{n}" for n in range(1, count + 1)])
+            batch = candidates[offset : offset + per_worker * count]
+            offset += len(batch)
+            started = time.perf_counter()
+            ids = []
+            for est in batch:
+                with transaction.atomic():
+                    ids.append(request_report(est, kind, User.objects.get(pk=directors[est.pk])).pk)
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                done = Report.objects.filter(pk__in=ids, status__in=[Report.Status.DONE, Report.Status.FAILED])
+                if done.count() == len(ids):
+                    break
+                time.sleep(0.2)
+            elapsed = time.perf_counter() - started
+            failed = Report.objects.filter(pk__in=ids, status=Report.Status.FAILED).count()
+            finished = Report.objects.filter(pk__in=ids, status=Report.Status.DONE).count()
+            results[f"{count}_worker{'s' if count > 1 else ''}"] = {
+                "sheets": len(ids),
+                "done": finished,
+                "failed": failed,
+                "seconds": round(elapsed, 1),
+                "reports_per_s": round(finished / elapsed, 2),
+            }
+            log(f"  {count} worker(s): {results[list(results)[-1]]}")
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    one = results.get("1_worker", {}).get("reports_per_s") or 0
+    two = results.get("2_workers", {}).get("reports_per_s") or 0
+    results["scaling_1_to_2"] = round(two / one, 2) if one else None
+    results["subset_note"] = (
+        f"measured subset: {per_worker} sheets with 1 worker, {2 * per_worker} with 2 workers, out of {total} "
+        f"establishments; at the 2-worker rate all {total} would take ~{round(total / two / 60, 1) if two else '?'} min"
+    )
+    results["cpu_cores"] = os.cpu_count()
+    return results

@@ -1,0 +1,296 @@
+"""``python -m bench``: seed regional-scale data, then measure pages, PDFs and the FINESS import.
+
+Bounded to about 15 minutes on a 2-core machine. Writes ``bench/results/latest.json`` and ``latest.md`` (not
+versioned) and ``bench/LATEST.md`` (versioned: the figures with the machine they were taken on).
+
+Environment: ``BENCH_DATABASE_URL`` (default postgres://app:app@127.0.0.1:5432/bench, dropped and recreated),
+``BENCH_FINESS_DATABASE_URL`` (default …/bench_finess, idem), ``BENCH_BROKER_URL`` (default redis DB 13, flushed
+of its queue). PostgreSQL, Redis and ``wrk`` (installed with apt-get when missing and root) are needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def _recreate(database_url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def machine() -> dict:
+    cpu = next(
+        (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in ln),
+        platform.processor(),
+    )
+    mem_kb = int(
+        next(ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+    )
+    import django
+
+    pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "ram_gib": round(mem_kb / 1024 / 1024, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql_client": pg,
+        "note": "shared machine: other processes may have been running during the measure",
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--establishments", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--http-seconds", type=int, default=8, help="wrk duration per page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--sheets-per-worker", type=int, default=40)
+    parser.add_argument("--finess-rows", type=int, default=95_000)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["http", "pdf", "sheets", "finess"])
+    args = parser.parse_args(argv)
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://app:app@127.0.0.1:5432/bench")
+    finess_url = os.environ.get("BENCH_FINESS_DATABASE_URL", "postgres://app:app@127.0.0.1:5432/bench_finess")
+    broker = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": broker,
+            "CONN_MAX_AGE": "60",
+            "DJANGO_ALLOW_ASYNC_UNSAFE": "",
+        }
+    )
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
+    sys.path.insert(0, str(ROOT))
+    RESULTS.mkdir(exist_ok=True)
+    workdir = RESULTS / "work"
+    workdir.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    results: dict = {"parameters": vars(args)}
+    bench_started = time.perf_counter()
+
+    log(f"Database {database_url} recreated")
+    _recreate(database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the in-process test client (page discovery, sessions)
+    results["machine"] = machine()
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    results["migrate_s"] = round(time.perf_counter() - started, 1)
+
+    from bench import seed as seeding
+
+    log("Seeding…")
+    seeded = seeding.seed(args.establishments, args.seed, workdir, log)
+    results["seed"] = {
+        "establishments": seeded.establishments,
+        "users": seeded.users,
+        "memberships": seeded.memberships,
+        "modules": seeded.modules,
+        "timings_s": seeded.timings,
+    }
+
+    from accounts.models import User
+    from establishments.models import Establishment, Membership
+    from establishments.roles import Role, StaffKind
+
+    establishment = Establishment.objects.select_related("region").get(pk=seeded.first_establishment_id)
+    director = Membership.objects.get(establishment=establishment, role=Role.DIRECTOR).user
+    reviewer = User.objects.get(email=f"{StaffKind.ARS_REVIEWER}@bench.example.org")
+
+    if "http" not in args.skip:
+        results["http"] = http_phase(args, env, establishment, director, reviewer, workdir)
+    if "pdf" not in args.skip:
+        from bench import pdf
+
+        log("PDF: 10-page document, pipeline vs WeasyPrint alone…")
+        padded = Establishment.objects.order_by("pk")[1]
+        padded_director = Membership.objects.get(establishment=padded, role=Role.DIRECTOR).user
+        results["pdf_10_pages"] = pdf.ten_page_report(padded, padded_director)
+        log(f"  {results['pdf_10_pages']}")
+    if "sheets" not in args.skip:
+        from bench import pdf
+
+        log("PDF: establishment sheets through 1 then 2 workers…")
+        results["sheets"] = pdf.sheets_throughput(env, args.sheets_per_worker, workdir, log)
+    if "finess" not in args.skip:
+        from bench import finess
+
+        log(f"FINESS: national-size file ({args.finess_rows} rows) import vs COPY…")
+        path, info = seeding.national_finess_file(args.finess_rows, workdir)
+        _recreate(finess_url)
+        results["finess"] = {**info, **finess.import_vs_copy(path, finess_url, env, log)}
+    results["total_s"] = round(time.perf_counter() - bench_started, 1)
+    write_results(results)
+    log(f"Done in {results['total_s']} s → bench/results/latest.json, bench/results/latest.md, bench/LATEST.md")
+
+
+def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
+    from bench.http import Gunicorn, check_ok, ensure_wrk, key_pages, run_wrk, session_cookie
+
+    wrk = ensure_wrk()
+    if wrk is None:
+        return {"status": "wrk not available (apt-get install wrk)"}
+    director_cookie, reviewer_cookie = session_cookie(director), session_cookie(reviewer)
+    targets = [
+        (f"establishment user: {name}", url, director_cookie) for name, url in key_pages(director, establishment, 4)
+    ]
+    targets += [(f"ARS reviewer: {name}", url, reviewer_cookie) for name, url in key_pages(reviewer, establishment, 2)]
+    workers = (os.cpu_count() or 2) * 2 + 1
+    log(f"HTTP: gunicorn {workers} workers × 2 threads, wrk {args.connections} connections, {args.http_seconds} s each")
+    server = Gunicorn({**env}, workers=workers, threads=2, log=workdir / "gunicorn.log")
+    rows = []
+    try:
+        bare_url = "/__bench__/bare"
+        for label, url, cookie in [("bare Django view (ceiling)", bare_url, director_cookie), *targets]:
+            status = check_ok(server.base, url, cookie)
+            if status != 200:
+                rows.append({"page": label, "url": url, "status": status, "skipped": "not 200 before the run"})
+                continue
+            run_wrk(wrk, server.base, url, cookie, 2, args.connections, 2)  # warm-up
+            measure = run_wrk(wrk, server.base, url, cookie, args.http_seconds, args.connections, 2)
+            rows.append({"page": label, "url": url, **measure})
+            log(f"  {label} {url}: {measure}")
+        # The ceiling again at the end: the machine is shared, so its drift is shown.
+        again = run_wrk(wrk, server.base, bare_url, director_cookie, args.http_seconds, args.connections, 2)
+        rows.append({"page": "bare Django view (again, at the end)", "url": bare_url, **again})
+        log(f"  bare again: {again}")
+    finally:
+        server.stop()
+    ceiling = statistics.mean(r["rps"] for r in rows if r["url"] == "/__bench__/bare" and "rps" in r)
+    for row in rows:
+        if "rps" in row:
+            row["ratio_to_bare"] = round(row["rps"] / ceiling, 3)
+    return {"gunicorn_workers": workers, "threads": 2, "connections": args.connections, "pages": rows}
+
+
+def _md(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmark — latest figures",
+        "",
+        f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM; Python {m['python']}, Django "
+        f"{m['django']}, {m['postgresql_client']}; {m['date']}. {m['note']}.",
+        "",
+        f"Run: `python -m bench` (whole run {results['total_s']} s).",
+        "",
+        "## Data (PostgreSQL, seed " + str(results["parameters"]["seed"]) + ")",
+        "",
+        "| what | count / result | build time (s) |",
+        "|---|---|---|",
+    ]
+    s = results["seed"]
+    t = s["timings_s"]
+    lines.append(
+        f"| establishments (real FINESS, Occitanie, via import_finess) | {s['establishments']} "
+        f"| {t.get('establishments_s')} |"
+    )
+    lines.append(
+        f"| users + memberships (bulk) | {s['users']} users, {s['memberships']} memberships | {t.get('people_s')} |"
+    )
+    for name, value in s["modules"].items():
+        lines.append(f"| {name} | {value} | {t.get(f'{name}_s', '–')} |")
+    lines.append(f"| **total seeding** | | **{t.get('total_s')}** |")
+    http = results.get("http")
+    if http and "pages" in http:
+        lines += [
+            "",
+            f"## Pages under wrk ({http['connections']} connections, gunicorn {http['gunicorn_workers']} workers × "
+            f"{http['threads']} threads, 127.0.0.1)",
+            "",
+            "| page | URL | req/s | median (ms) | p95 (ms) | errors | ratio to bare view |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in http["pages"]:
+            if "rps" in r:
+                lines.append(
+                    f"| {r['page']} | `{r['url']}` | {r['rps']} | {r['p50_ms']} | {r['p95_ms']} | {r['errors']} | "
+                    f"{r['ratio_to_bare']} |"
+                )
+            else:
+                lines.append(f"| {r['page']} | `{r['url']}` | – | – | – | status {r['status']} | skipped |")
+    elif http:
+        lines += ["", f"Pages: {http}"]
+    p = results.get("pdf_10_pages")
+    if p:
+        lines += ["", "## PDF", ""]
+        if "ratio" in p:
+            lines += [
+                "| document | pages | pipeline (s) | WeasyPrint alone (s) | ratio |",
+                "|---|---|---|---|---|",
+                f"| {p['document']} | {p['pages']} | {p['pipeline_s']} | {p['weasyprint_alone_s']} | {p['ratio']} |",
+            ]
+        else:
+            lines.append(f"10-page document: {p}")
+    sh = results.get("sheets")
+    if sh:
+        lines += ["", "| establishment sheets | sheets | seconds | reports/s |", "|---|---|---|---|"]
+        for key in ("1_worker", "2_workers"):
+            if key in sh:
+                row = sh[key]
+                lines.append(
+                    f"| {key.replace('_', ' ')} | {row['done']}/{row['sheets']} | {row['seconds']} "
+                    f"| {row['reports_per_s']} |"
+                )
+        if "subset_note" in sh:
+            lines += ["", f"Scaling 1 → 2 workers: ×{sh.get('scaling_1_to_2')}; {sh['subset_note']}."]
+        elif "status" in sh:
+            lines.append(f"Sheets: {sh['status']}")
+    f = results.get("finess")
+    if f:
+        lines += [
+            "",
+            "## FINESS national-size import",
+            "",
+            "| file | import_finess (s) | PostgreSQL COPY (s) | ratio |",
+            "|---|---|---|---|",
+            f"| {f['rows']} rows ({f['unique_reference_rows']} unique from the reference extracts, the rest "
+            f"replicated with new valid FINESS numbers) | {f['import_s']} | {f['copy_s']} | {f['ratio']} |",
+            "",
+            f"Import result: {f['import_summary']}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(results: dict) -> None:
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    markdown = _md(results)
+    (RESULTS / "latest.md").write_text(markdown)
+    (HERE / "LATEST.md").write_text(markdown)
+
+
+if __name__ == "__main__":
+    main()
