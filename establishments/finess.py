@@ -156,8 +156,8 @@ def detect_format(first_line: str) -> FinessFormat:
     fields = [field.strip().lower() for field in first_line.strip().split(";")]
     if fields[:2] == ["finess", "etalab"] or fields[0] == "structureet":
         return FinessFormat.ETALAB
-    if "nofinesset" in _split_header(first_line):
-        return FinessFormat.HEADER
+    if KNOWN_HEADER_COLUMNS & set(_split_header(first_line)):
+        return FinessFormat.HEADER  # a header line; missing columns are named by header_problems()
     raise FinessFormatError(
         "Format de fichier FINESS non reconnu : la première ligne doit être soit la ligne de commentaire du "
         "fichier etalab publié sur data.gouv.fr (« finess;etalab;… »), soit une ligne d'en-tête de colonnes "
@@ -166,11 +166,12 @@ def detect_format(first_line: str) -> FinessFormat:
 
 
 def _delimiter(header_line: str) -> str:
-    """The reference extracts use ``;``; an export from the admin uses ``,``: take the one that names nofinesset."""
-    for delimiter in (";", ",", "\t"):
-        if "nofinesset" in [c.strip().lower() for c in header_line.split(delimiter)]:
-            return delimiter
-    return ";"
+    """The reference extracts use ``;``; an export from the admin uses ``,``: take the one naming known columns."""
+
+    def known(delimiter: str) -> int:
+        return len(KNOWN_HEADER_COLUMNS & {c.strip().strip('"').lower() for c in header_line.split(delimiter)})
+
+    return max((";", ",", "\t"), key=known)
 
 
 def _split_header(header_line: str) -> list[str]:
