@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "establishments",
     "reports",
+    "calls",
     "action_plans",
     "assessments",
 ]

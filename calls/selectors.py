@@ -1,0 +1,38 @@
+"""Reads scoped to the requesting user: the calls they may see and the applications of their establishments."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from establishments.roles import Capability
+from establishments.selectors import establishments_for, establishments_where, staff_regions
+
+from .models import Application, Call
+
+
+def visible_calls(user) -> QuerySet[Call]:
+    """Published calls of the regions of the user's establishments, plus every call of the regions they staff."""
+    member_regions = establishments_for(user).values("region_id")
+    return Call.objects.filter(Q(is_published=True, region__in=member_regions) | Q(region__in=staff_regions(user)))
+
+
+def open_calls_for(user) -> QuerySet[Call]:
+    return visible_calls(user).open_at().select_related("region").order_by("closes_at")
+
+
+def applications_for(user) -> QuerySet[Application]:
+    return Application.objects.for_user(user).select_related("call", "establishment", "preferred_kind")
+
+
+def editable_establishments(user, call: Call):
+    """The user's establishments in the call's region where their role may write applications."""
+    return (
+        establishments_where(user, Capability.EDIT_APPLICATIONS)
+        .filter(region=call.region_id)
+        .select_related("region", "category", "organisation")
+    )
+
+
+def call_with_configuration(queryset: QuerySet[Call]) -> QuerySet[Call]:
+    return queryset.select_related("region").prefetch_related(
+        "rules", "questions", "documents", "cutoffs", "project_kinds",
+        Prefetch("applications", queryset=Application.objects.none()),
+    )  # fmt: skip

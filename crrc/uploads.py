@@ -1,0 +1,226 @@
+"""Checks for every file a user uploads: type by content (not by name), size, emptiness and name.
+
+Any app accepting a file calls ``validate_upload(file, accepted_types, max_bytes)`` (or uses ``UploadValidator`` on
+a form field). It returns the detected type and a safe display name, or raises ``ValidationError`` in French.
+Files are then stored under MEDIA_ROOT with a random name and served only by views that check access.
+"""
+
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class FileType:
+    label: str
+    extensions: tuple[str, ...]
+    mime: str
+
+
+FILE_TYPES: dict[str, FileType] = {
+    "pdf": FileType("PDF", (".pdf",), "application/pdf"),
+    "png": FileType("PNG", (".png",), "image/png"),
+    "jpeg": FileType("JPEG", (".jpg", ".jpeg"), "image/jpeg"),
+    "docx": FileType(
+        "Word (DOCX)", (".docx",), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    ),
+    "xlsx": FileType("Excel (XLSX)", (".xlsx",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "pptx": FileType(
+        "PowerPoint (PPTX)", (".pptx",), "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    ),
+    "odt": FileType("OpenDocument texte (ODT)", (".odt",), "application/vnd.oasis.opendocument.text"),
+    "ods": FileType("OpenDocument tableur (ODS)", (".ods",), "application/vnd.oasis.opendocument.spreadsheet"),
+    "csv": FileType("CSV", (".csv",), "text/csv"),
+}
+
+# Refused whatever their content claims: executables, scripts, web pages and macro-enabled office files.
+DANGEROUS_EXTENSIONS = frozenset(
+    {
+        ".exe", ".com", ".bat", ".cmd", ".msi", ".scr", ".pif", ".dll", ".sys", ".cpl", ".jar", ".js", ".mjs",
+        ".vbs", ".vbe", ".wsf", ".wsh", ".ps1", ".psm1", ".sh", ".bash", ".py", ".pl", ".php", ".phtml", ".asp",
+        ".aspx", ".jsp", ".cgi", ".htm", ".html", ".xhtml", ".svg", ".hta", ".lnk", ".reg", ".iso", ".img",
+        ".docm", ".xlsm", ".pptm", ".dotm", ".xltm", ".apk", ".app", ".dmg", ".deb", ".rpm",
+    }
+)  # fmt: skip
+
+MAX_NAME_LENGTH = 150
+_ODF_MIMETYPES = {
+    b"application/vnd.oasis.opendocument.text": "odt",
+    b"application/vnd.oasis.opendocument.spreadsheet": "ods",
+}
+_OOXML_ROOTS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
+# Windows reserved device names, refused as a file stem.
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
+
+
+def _read_head(file, size: int = 8192) -> bytes:
+    file.seek(0)
+    head = file.read(size)
+    file.seek(0)
+    return head
+
+
+def _detect_zip(file) -> str | None:
+    try:
+        file.seek(0)
+        with zipfile.ZipFile(file) as archive:
+            names = archive.namelist()
+            if "mimetype" in names:
+                return _ODF_MIMETYPES.get(archive.read("mimetype").strip())
+            if "[Content_Types].xml" in names:
+                for root, kind in _OOXML_ROOTS.items():
+                    if any(name.startswith(root) for name in names):
+                        # Macro-enabled documents carry a VBA project: refused even under a plain extension.
+                        if any(name.lower().endswith("vbaproject.bin") for name in names):
+                            return "macro"
+                        return kind
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
+        return None
+    finally:
+        file.seek(0)
+    return None
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            head.decode("cp1252")
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def detect_type(file) -> str | None:
+    """The file type read from the content (magic bytes, zip structure), or None when unrecognised."""
+    head = _read_head(file)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"PK\x03\x04"):
+        return _detect_zip(file)
+    if _looks_like_text(head) and not head.lstrip().startswith((b"<", b"#!")):
+        return "csv"
+    return None
+
+
+def safe_display_name(name: str) -> str:
+    """The name as shown to people: no path, no control characters, normalised, bounded."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = PurePosixPath(name.replace("\\", "/")).name
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    return name.strip()[:MAX_NAME_LENGTH]
+
+
+def check_name(name: str) -> str:
+    """Refuse names that hide a path, an executable or a double extension; return the cleaned display name."""
+    raw = name or ""
+    if "\x00" in raw or "/" in raw or "\\" in raw:
+        raise ValidationError(_("Le nom du fichier contient des caractères interdits (chemin ou caractère nul)."))
+    cleaned = safe_display_name(raw)
+    if not cleaned or cleaned.startswith("."):
+        raise ValidationError(_("Le nom du fichier est vide ou commence par un point."))
+    if len(raw) > MAX_NAME_LENGTH:
+        raise ValidationError(
+            _("Le nom du fichier est trop long (%(max)d caractères au plus).") % {"max": MAX_NAME_LENGTH}
+        )
+    suffixes = [s.lower() for s in PurePosixPath(cleaned).suffixes]
+    if not suffixes:
+        raise ValidationError(_("Le nom du fichier n'a pas d'extension (.pdf, .docx…)."))
+    if any(s in DANGEROUS_EXTENSIONS for s in suffixes):
+        raise ValidationError(_("Ce type de fichier est interdit pour des raisons de sécurité (programme ou script)."))
+    if _RESERVED.match(PurePosixPath(cleaned).stem.split(".")[0]):
+        raise ValidationError(_("Ce nom de fichier est réservé par le système ; renommez-le."))
+    return cleaned
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    file_type: str
+    display_name: str
+    size: int
+
+
+def _human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
+    return f"{max(1, size // 1024)} Ko"
+
+
+def validate_upload(file, accepted_types, max_bytes: int) -> CheckedUpload:
+    """Check one uploaded file; raise ``ValidationError`` with a message the applicant understands."""
+    accepted = list(accepted_types)
+    unknown = [t for t in accepted if t not in FILE_TYPES]
+    if unknown or not accepted:
+        raise ValueError(f"Unknown accepted types: {unknown or 'none'}")
+    display_name = check_name(getattr(file, "name", ""))
+    size = getattr(file, "size", None)
+    if size is None:
+        file.seek(0, 2)
+        size = file.tell()
+        file.seek(0)
+    if size == 0:
+        raise ValidationError(_("Le fichier « %(name)s » est vide.") % {"name": display_name})
+    if size > max_bytes:
+        raise ValidationError(
+            _("Le fichier « %(name)s » pèse %(size)s : la limite est de %(max)s.")
+            % {"name": display_name, "size": _human_size(size), "max": _human_size(max_bytes)}
+        )
+    accepted_labels = ", ".join(FILE_TYPES[t].label for t in accepted)
+    detected = detect_type(file)
+    if detected == "macro":
+        raise ValidationError(_("Les documents contenant des macros sont refusés. Enregistrez-le sans macro."))
+    if detected not in accepted:
+        if detected is None:
+            message = _("Le contenu de « %(name)s » n'est pas reconnu. Types acceptés : %(types)s.")
+        else:
+            message = _(
+                "Le contenu de « %(name)s » est un fichier %(detected)s, qui n'est pas accepté ici. "
+                "Types acceptés : %(types)s."
+            )
+        raise ValidationError(
+            message
+            % {
+                "name": display_name,
+                "detected": FILE_TYPES[detected].label if detected else "",
+                "types": accepted_labels,
+            }
+        )
+    extension = PurePosixPath(display_name).suffix.lower()
+    if extension not in FILE_TYPES[detected].extensions:
+        raise ValidationError(
+            _("L'extension de « %(name)s » ne correspond pas à son contenu (%(detected)s).")
+            % {"name": display_name, "detected": FILE_TYPES[detected].label}
+        )
+    return CheckedUpload(file_type=detected, display_name=display_name, size=size)
+
+
+@deconstructible
+class UploadValidator:
+    """Form-field validator wrapping ``validate_upload``."""
+
+    def __init__(self, accepted_types, max_bytes: int) -> None:
+        self.accepted_types = tuple(accepted_types)
+        self.max_bytes = max_bytes
+
+    def __call__(self, file) -> None:
+        validate_upload(file, self.accepted_types, self.max_bytes)
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, UploadValidator)
+            and self.accepted_types == other.accepted_types
+            and self.max_bytes == other.max_bytes
+        )
