@@ -13,8 +13,6 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from establishments.selectors import establishments_for, establishments_where
-
 
 class TenantQuerySet(models.QuerySet):
     def _tenant_field(self) -> str:
@@ -22,10 +20,15 @@ class TenantQuerySet(models.QuerySet):
 
     def for_user(self, user) -> "TenantQuerySet":
         """Rows the user may see: own establishments, plus their regions' for staff and ARS reviewers."""
+        # Imported here so that establishments.models itself may use TenantQuerySet (AccessRequest, Invitation).
+        from establishments.selectors import establishments_for
+
         return self.filter(**{f"{self._tenant_field()}__in": establishments_for(user)})
 
     def for_capability(self, user, capability: str) -> "TenantQuerySet":
         """Rows the user may act on with ``capability`` through their membership role."""
+        from establishments.selectors import establishments_where
+
         return self.filter(**{f"{self._tenant_field()}__in": establishments_where(user, capability)})
 
 

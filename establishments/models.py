@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crrc.tenancy import TenantQuerySet
+
 from .roles import Role, Sector, StaffKind
 from .validators import validate_finess, validate_hex_colour
 
@@ -283,6 +285,10 @@ class AccessRequest(models.Model):
         help_text=_("Communiqué au demandeur, notamment en cas de refus."),
     )
 
+    # Scoped like every tenant-owned row: ``AccessRequest.objects.for_user(user)``.
+    objects = TenantQuerySet.as_manager()
+    tenant_field = "establishment"
+
     class Meta:
         verbose_name = _("demande de rattachement")
         verbose_name_plural = _("demandes de rattachement")
@@ -332,6 +338,9 @@ class Invitation(models.Model):
         verbose_name=_("acceptée par"),
     )
     revoked_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+    tenant_field = "establishment"
 
     class Meta:
         verbose_name = _("invitation")

@@ -254,10 +254,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, _("Bienvenue dans « %(name)s » !") % {"name": found.establishment.name})
             return redirect("establishments:home", establishment_pk=found.establishment_id)
+    # Another account holding the link: 403 with the way out, and nothing about the establishment.
     return render(
         request,
         "establishments/invitation.html",
         {"invitation": found, "addressed_to_me": addressed_to_me, "error": error},
+        status=200 if addressed_to_me else 403,
     )
 
 

@@ -268,7 +268,9 @@ def test_invitee_accepts_through_the_link(client):
 def test_invitation_page_hides_the_establishment_from_another_address(client):
     invitation = InvitationFactory()
     url = reverse("establishments:invitation", args=[invitation.token])
-    html = _text(_login(client, UserFactory()).get(url))
+    response = _login(client, UserFactory()).get(url)
+    assert response.status_code == 403
+    html = _text(response)
     assert invitation.establishment.name not in html
     assert "envoyée à une autre adresse" in html
     client.post(url)
