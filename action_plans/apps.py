@@ -8,6 +8,15 @@ class ActionPlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from establishments.staffing import register_crrc_staff_permissions
+
+        register_crrc_staff_permissions("action_plans.actionplan", {"view", "change"})
+        register_crrc_staff_permissions("action_plans.actionitem", {"view", "add", "change"})
+        register_crrc_staff_permissions("action_plans.actionitemcomment", {"view", "add"})
+        register_crrc_staff_permissions("action_plans.actionitemtransition", {"view"})
+        self._register_participation_section()
+
+    def _register_participation_section(self) -> None:
         try:
             from establishments.participation import Section, register
         except ImportError:  # the "Mon établissement" registry is optional
