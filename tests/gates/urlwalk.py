@@ -52,7 +52,7 @@ KWARG_MODELS: dict[str, str] = {
 PK_NAMES = {"pk", "id"}
 
 
-def _first_transition(route: "Route") -> str:
+def _first_transition(route: Route) -> str:
     """A real transition name of the route's app workflow (``<app>.workflow.TRANSITIONS``), so the view reaches
     its scoped lookup instead of refusing an unknown name first."""
     import importlib
@@ -72,7 +72,7 @@ KWARG_VALUES: dict[str, object] = {
 }
 
 # (route, kwarg) → Target found by probing with A's own objects (see ``probe_unresolved``).
-_PROBED: dict[tuple[str, str], "Target"] = {}
+_PROBED: dict[tuple[str, str], Target] = {}
 
 
 @dataclass(frozen=True)

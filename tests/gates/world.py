@@ -108,14 +108,25 @@ def _dummy_value(f: models.Field, owner: Establishment, stamp: str):
     raise LookupError(f"no generic value for {f.__class__.__name__}")
 
 
-def generic_build(model: type[models.Model], owner: Establishment, user, depth: int = 0) -> models.Model:
-    """Fill required fields with plain values; foreign keys are built (or reused) for the same owner."""
+def is_tenant_owned(model: type[models.Model]) -> bool:
+    return isinstance(model._default_manager.all(), TenantQuerySet)
+
+
+def generic_build(model: type[models.Model], owner: Establishment, user, owned: dict, depth: int = 0) -> models.Model:
+    """Fill required fields with plain values; foreign keys point at the owner's rows or reused reference rows."""
     if model is Establishment:
         return owner
     if model is Region:
         return owner.region
     if model is apps.get_model("accounts", "User"):
         return user
+    if model in owned:
+        return owned[model]
+    if not is_tenant_owned(model):
+        # Shared reference rows (a call, a grid…) are reused: building them blindly would break their invariants.
+        existing = model._default_manager.order_by("pk").first()
+        if existing is not None:
+            return existing
     if depth > 4:
         raise LookupError(f"{model._meta.label}: dependency chain too deep for the generic builder")
     stamp = f"{model._meta.model_name}-{owner.finess}"
@@ -126,14 +137,21 @@ def generic_build(model: type[models.Model], owner: Establishment, user, depth: 
         if f.null or (f.blank and not isinstance(f, models.ForeignKey)):
             continue
         if isinstance(f, models.ForeignKey):
-            values[f.name] = generic_build(f.related_model, owner, user, depth + 1)
+            values[f.name] = generic_build(f.related_model, owner, user, owned, depth + 1)
         else:
             values[f.name] = _dummy_value(f, owner, stamp)
-    return model.objects.create(**values)
+    obj = model.objects.create(**values)
+    if is_tenant_owned(model):
+        owned.setdefault(model, obj)
+    return obj
 
 
-def build_owned(model: type[models.Model], owner: Establishment, user) -> tuple[models.Model | None, str]:
-    """One row of ``model`` owned by ``owner``; returns (row, how it was built or why it could not be)."""
+def build_owned(model: type[models.Model], owner: Establishment, user, owned: dict) -> tuple[models.Model | None, str]:
+    """One row of ``model`` owned by ``owner``; returns (row, how it was built or why it could not be).
+
+    ``owned`` holds the owner's rows built so far (parents are reused, e.g. an answer goes on the owner's
+    application rather than on a new one).
+    """
     factory = factory_for(model)
     path = tenant_field(model)
     if factory is not None:
@@ -145,24 +163,7 @@ def build_owned(model: type[models.Model], owner: Establishment, user) -> tuple[
             return None, f"factory {factory.__name__} failed: {exc!r}"
     try:
         with transaction.atomic():
-            if path == "establishment":
-                obj = generic_build(model, owner, user)
-            else:
-                parent_name, _, rest = path.partition("__")
-                parent_model = model._meta.get_field(parent_name).related_model
-                parent, how = build_owned(parent_model, owner, user)
-                if parent is None:
-                    raise LookupError(how)
-                stamp = f"{model._meta.model_name}-{owner.finess}"
-                values = {parent_name: parent}
-                for f in model._meta.concrete_fields:
-                    if f.name == parent_name or f.primary_key or f.has_default() or f.null or f.blank:
-                        continue
-                    if isinstance(f, models.ForeignKey):
-                        values[f.name] = generic_build(f.related_model, owner, user)
-                    else:
-                        values[f.name] = _dummy_value(f, owner, stamp)
-                obj = model.objects.create(**values)
+            obj = generic_build(model, owner, user, {k: v for k, v in owned.items() if k is not model})
             if model.objects.filter(pk=obj.pk).filter(**{path: owner}).exists():
                 return obj, "generic builder"
             return None, "generic builder produced a row not owned by the establishment"
@@ -218,15 +219,18 @@ def _staff(region: Region, kind: str, email: str):
     return user
 
 
-def _side(name: str, letter: str, region_code: str, dept_code: str, finess_prefix: str, seq: int) -> Side:
+def _side(name: str, letter: str, region_code: str, dept_code: str, finess_prefix: str, seq: int, pk_base: int) -> Side:
     region = RegionFactory(code=region_code, name=f"Region {letter}")
     department = DepartmentFactory(code=dept_code, region=region, name=f"Departement {dept_code}")
     establishment = EstablishmentFactory(department=department, name=name, finess=finess_with_key(finess_prefix, seq))
     director = MembershipFactory(establishment=establishment, role=Role.DIRECTOR).user
     member = MembershipFactory(establishment=establishment, role=Role.MEMBER).user
     side = Side(establishment=establishment, director=director, member=member)
-    for model in tenant_models():
-        obj, how = build_owned(model, establishment, director)
+    # Parents first: a model owned through ``application__establishment`` comes after Application.
+    for index, model in enumerate(sorted(tenant_models(), key=lambda m: tenant_field(m).count("__"))):
+        # Each model gets its own pk range: a pk then designates one model only (see urlwalk.probe_unresolved).
+        _bump_sequences(pk_base + index * 10_000)
+        obj, how = build_owned(model, establishment, director, side.owned)
         side.build_notes[model._meta.label] = how
         if obj is not None:
             side.owned[model] = obj
@@ -234,7 +238,7 @@ def _side(name: str, letter: str, region_code: str, dept_code: str, finess_prefi
 
 
 def build_world() -> World:
-    a = _side(A_NAME, "A", "76", "31", "31", 101)
+    a = _side(A_NAME, "A", "76", "31", "31", 101, pk_base=100_000)
     users = {
         "anonymous": None,
         "member_a": a.member,
@@ -243,5 +247,20 @@ def build_world() -> World:
         "ars_reviewer_a": _staff(a.establishment.region, StaffKind.ARS_REVIEWER, "ars.a@example.org"),
     }
     _bump_sequences(B_PK_OFFSET)
-    b = _side(B_NAME, "B", "11", "75", "75", 202)
-    return World(a=a, b=b, users=users)
+    b = _side(B_NAME, "B", "11", "75", "75", 202, pk_base=B_PK_OFFSET + 100_000)
+    world = World(a=a, b=b, users=users)
+    _probe(world)
+    return world
+
+
+def _probe(world: World) -> None:
+    from django.test import Client
+
+    from .urlwalk import probe_unresolved
+
+    clients = []
+    for role in ("director_a", "member_a", "crrc_staff_a"):
+        client = Client(raise_request_exception=False)
+        client.force_login(world.users[role], backend="django.contrib.auth.backends.ModelBackend")
+        clients.append(client)
+    probe_unresolved(world.a, clients)
