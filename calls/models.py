@@ -638,3 +638,6 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state} → {self.to_state}"
+
+
+from . import review_models  # noqa: E402, F401  (review side: calls/review_models.py)
