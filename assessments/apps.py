@@ -9,3 +9,13 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import documents  # noqa: F401  (registers the full report and the managerial synthesis)
+        from .participation import register_section
+
+        register_section()
+        try:
+            from establishments.staffing import register_crrc_staff_permissions
+        except ImportError:
+            return
+        for model in ("grid", "question", "measure"):
+            register_crrc_staff_permissions(f"assessments.{model}", {"view"})
+        register_crrc_staff_permissions("assessments.assessment", {"view"})

@@ -18,4 +18,5 @@ urlpatterns = [
     path("etablissements/", include("establishments.urls")),
     path("documents/", include("reports.urls")),
     path("plans-d-action/", include("action_plans.urls")),
+    path("evaluations/", include("assessments.urls")),
 ]
