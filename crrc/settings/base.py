@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -228,6 +229,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # Requests kept while the broker was down, and builds orphaned by a lost worker, are queued again.
     "reports-requeue-pending": {"task": "reports.tasks.requeue_pending_reports", "schedule": 60.0},
+    # Action plans: owners reminded before deadlines (daily), weekly digest of overdue items (Mondays).
+    "action-plans-deadline-reminders": {
+        "task": "action_plans.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "action-plans-overdue-digests": {
+        "task": "action_plans.tasks.send_overdue_digests",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+    },
 }
 
 # --- Security (hardened further in production) -------------------------------------------------
