@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin, ImportExportModelAdmin
+from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from crrc.admin import RegionScopedAdminMixin, admin_regions
@@ -30,8 +31,16 @@ from .models import (
     Region,
     StaffAssignment,
 )
-from .resources import EstablishmentResource
+from .resources import EstablishmentResource, FinessCSV
 from .validators import normalise_finess
+
+
+class UserEmailMixin:
+    """People are recognised by their e-mail in the back office (names are optional at sign-up)."""
+
+    @admin.display(description=_("e-mail"), ordering="user__email")
+    def user_email(self, obj) -> str:
+        return obj.user.email
 
 
 class NoDeleteMixin:
@@ -95,6 +104,7 @@ class OrganisationAdmin(RegionScopedAdminMixin, ExportMixin, SimpleHistoryAdmin)
 @admin.register(Establishment)
 class EstablishmentAdmin(RegionScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [EstablishmentResource]
+    import_formats = [FinessCSV, base_formats.XLSX, base_formats.ODS]
     list_display = ["finess", "name", "category", "sector", "department", "city", "is_ose"]
     list_filter = [
         ("region", RelatedOnlyFieldListFilter),
@@ -136,9 +146,18 @@ class EstablishmentAdmin(RegionScopedAdminMixin, ImportExportModelAdmin, SimpleH
 
 
 @admin.register(Membership)
-class MembershipAdmin(RegionScopedAdminMixin, NoDeleteMixin, ExportMixin, SimpleHistoryAdmin):
+class MembershipAdmin(RegionScopedAdminMixin, UserEmailMixin, NoDeleteMixin, ExportMixin, SimpleHistoryAdmin):
     region_lookup = ("establishment__region", "organisation__region", "organisation__establishments__region")
-    list_display = ["user", "establishment", "organisation", "role", "is_active", "created_at", "deactivated_at"]
+    list_display = [
+        "user",
+        "user_email",
+        "establishment",
+        "organisation",
+        "role",
+        "is_active",
+        "created_at",
+        "deactivated_at",
+    ]
     list_filter = ["role", "is_active"]
     list_select_related = ["user", "establishment", "organisation"]
     search_fields = ["user__email", "user__last_name", "=establishment__finess", "establishment__name"]
@@ -165,9 +184,9 @@ class RefuseForm(forms.Form):
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(RegionScopedAdminMixin, NoDeleteMixin, admin.ModelAdmin):
+class AccessRequestAdmin(RegionScopedAdminMixin, UserEmailMixin, NoDeleteMixin, admin.ModelAdmin):
     region_lookup = "establishment__region"
-    list_display = ["user", "establishment", "role", "status", "created_at", "decided_at", "decided_by"]
+    list_display = ["user", "user_email", "establishment", "role", "status", "created_at", "decided_at", "decided_by"]
     list_filter = ["status", "role"]
     list_select_related = ["user", "establishment", "decided_by"]
     search_fields = ["user__email", "=establishment__finess", "establishment__name"]
@@ -242,8 +261,8 @@ class InvitationAdmin(RegionScopedAdminMixin, NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(StaffAssignment)
-class StaffAssignmentAdmin(RegionScopedAdminMixin, NoDeleteMixin, SimpleHistoryAdmin):
-    list_display = ["user", "region", "kind", "is_active", "created_at"]
+class StaffAssignmentAdmin(RegionScopedAdminMixin, UserEmailMixin, NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ["user", "user_email", "region", "kind", "is_active", "created_at"]
     list_filter = ["kind", "is_active", ("region", RelatedOnlyFieldListFilter)]
     list_select_related = ["user", "region"]
     search_fields = ["user__email", "user__last_name"]

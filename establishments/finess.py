@@ -165,7 +165,7 @@ def detect_format(first_line: str) -> FinessFormat:
     )
 
 
-def _delimiter(header_line: str) -> str:
+def sniff_delimiter(header_line: str) -> str:
     """The reference extracts use ``;``; an export from the admin uses ``,``: take the one naming known columns."""
 
     def known(delimiter: str) -> int:
@@ -175,7 +175,7 @@ def _delimiter(header_line: str) -> str:
 
 
 def _split_header(header_line: str) -> list[str]:
-    return [column.strip().strip('"').lower() for column in header_line.strip().split(_delimiter(header_line))]
+    return [column.strip().strip('"').lower() for column in header_line.strip().split(sniff_delimiter(header_line))]
 
 
 def header_problems(columns: Iterable[str]) -> str | None:
@@ -257,7 +257,7 @@ def _read_etalab(lines: list[str]) -> tuple[list[FinessRow], list[tuple[int, str
 
 
 def _read_header(lines: list[str]) -> tuple[list[FinessRow], list[tuple[int, str]]]:
-    delimiter = _delimiter(lines[0])
+    delimiter = sniff_delimiter(lines[0])
     reader = csv.DictReader(lines, delimiter=delimiter)
     problem = header_problems(reader.fieldnames or [])
     if problem:

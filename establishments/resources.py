@@ -8,10 +8,20 @@ preview, with the reason; a file without the required columns is refused before 
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
+from import_export.formats import base_formats
 
-from .finess import header_problems, row_from_mapping
+from .finess import header_problems, row_from_mapping, sniff_delimiter
 from .finess_import import CleanRow, ReferenceData, RowRejected, clean_row, establishment_values
 from .models import Establishment
+
+
+class FinessCSV(base_formats.CSV):
+    """CSV whose separator is read from the header: ``;`` for FINESS extracts, ``,`` for the admin's own export."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        text = in_stream.decode("utf-8-sig") if isinstance(in_stream, bytes) else in_stream
+        kwargs.setdefault("delimiter", sniff_delimiter(text.split("\n", 1)[0]))
+        return super().create_dataset(text, **kwargs)
 
 
 def _column(attribute: str, column_name: str) -> fields.Field:
