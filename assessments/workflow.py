@@ -6,6 +6,7 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -37,5 +38,5 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(ValidationError):
     """The assessment is not in a state this transition starts from."""
