@@ -33,8 +33,7 @@ def redis_reachable(url: str) -> bool:
 
 
 def _reset_pools() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # Drop the references only: kombu's global pool registry keeps one pool per URL, which must stay usable.
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
