@@ -20,7 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from . import bulk
@@ -65,6 +67,13 @@ def _max_lengths() -> dict[str, int]:
 
 
 MAX_LENGTHS = _max_lengths()
+
+
+def _finess_in(numbers: Sequence[str]) -> Q:
+    """``finess IN (…)`` for thousands of numbers: one array parameter on PostgreSQL instead of one per number."""
+    if connection.vendor == "postgresql":
+        return Q(finess__in=RawSQL("SELECT unnest(%s::varchar[])", (list(numbers),)))
+    return Q(finess__in=numbers)
 
 
 class RowRejected(ValueError):
@@ -161,7 +170,9 @@ class ReferenceData:
         fill_siren: list[Organisation] = []
         numbers = list(wanted)
         for chunk in _chunks(numbers, BATCH_SIZE * 5):
-            for pk, number, siren in Organisation.objects.filter(finess__in=chunk).values_list("pk", "finess", "siren"):
+            for pk, number, siren in Organisation.objects.filter(_finess_in(chunk)).values_list(
+                "pk", "finess", "siren"
+            ):
                 ids[number] = pk
                 if not siren and wanted[number]:
                     fill_siren.append(Organisation(pk=pk, siren=wanted[number]))
@@ -179,7 +190,7 @@ class ReferenceData:
             )
         bulk.upsert(Organisation, new, conflict_field="finess")
         for chunk in _chunks(missing, BATCH_SIZE * 5):
-            ids.update(Organisation.objects.filter(finess__in=chunk).values_list("finess", "pk"))
+            ids.update(Organisation.objects.filter(_finess_in(chunk)).values_list("finess", "pk"))
         Organisation.objects.bulk_update(fill_siren, ["siren"], batch_size=BATCH_SIZE)
         return ids
 
@@ -390,7 +401,7 @@ def _compare_batch(
     """Sort a batch into new, changed and unchanged establishments with one query."""
     stored = {
         values["finess"]: values
-        for values in Establishment.objects.filter(finess__in=[row.finess for row in batch]).values(
+        for values in Establishment.objects.filter(_finess_in([row.finess for row in batch])).values(
             "pk", "finess", *IMPORTED_FIELDS
         )
     }
