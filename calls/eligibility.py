@@ -3,8 +3,8 @@
 Rules on the establishment itself (sector, FINESS category, region, organisation) are decided from the directory.
 Prerequisites the portal cannot know are *declared* by the applicant through a question of the call (a date, a
 yes/no with a proof document); before a draft exists they are shown as "to declare", and at submission a missing
-declaration fails. "Self-assessment completed" is read from the assessments module when it is installed and
-exposes ``assessments.selectors.has_completed_assessment(establishment)``; otherwise it is declared too.
+declaration fails. "Self-assessment completed" passes when the assessments module holds a submitted assessment
+(of the grid named by ``parameters["grid"]`` if given); otherwise the applicant's declaration (``question``) decides.
 """
 
 import datetime
@@ -146,15 +146,15 @@ def _months_before(moment: datetime.date, months: int) -> datetime.date:
     raise AssertionError("unreachable")
 
 
-def _has_completed_assessment(establishment) -> bool | None:
-    """True/False from the assessments module, or None when that module does not say."""
+def _has_completed_assessment(establishment, grid_slug: str = "") -> bool | None:
+    """True when the assessments module holds a submitted assessment (of ``grid_slug`` if given); None without it."""
     if not apps.is_installed("assessments"):
         return None
-    try:
-        from assessments.selectors import has_completed_assessment  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return bool(has_completed_assessment(establishment))
+    Assessment = apps.get_model("assessments", "Assessment")
+    submitted = Assessment.objects.filter(establishment=establishment, submitted_at__isnull=False)
+    if grid_slug:
+        submitted = submitted.filter(grid__slug=grid_slug)
+    return submitted.exists()
 
 
 class _Context:
@@ -196,16 +196,16 @@ def _evaluate(rule: EligibilityRule, establishment, ctx: _Context, today: dateti
         allowed = params.get("organisation_finess") or []
         return ok if not allowed or establishment.organisation.finess in allowed else fail
     if kind == Kind.SELF_ASSESSMENT:
-        known = _has_completed_assessment(establishment)
-        if known is not None:
-            return ok if known else fail
+        # Known by the portal first; otherwise a declaration (e.g. the CRRC's own grid filled and attached).
+        if _has_completed_assessment(establishment, params.get("grid", "")):
+            return ok
         code = params.get("question")
         if not code:
             return fail
         value = _declared(rule, ctx, code)
         if value is None:
             return to_declare
-        return ok if value is True or isinstance(value, str) else fail
+        return ok if value is True or (isinstance(value, str) and value) else fail
     if kind == Kind.DECLARED_DATE_WITHIN:
         value = _declared(rule, ctx, params["question"])
         if value is None:

@@ -19,4 +19,6 @@ urlpatterns = [
     path("documents/", include("reports.urls")),
     path("plans-d-action/", include("action_plans.urls")),
     path("evaluations/", include("assessments.urls")),
+    path("appels/", include("calls.urls")),
+    path("instruction/", include("calls.review_urls")),
 ]

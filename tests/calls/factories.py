@@ -127,10 +127,16 @@ def editor_of(establishment, role=Role.DIRECTOR):
     return MembershipFactory(establishment=establishment, role=role).user
 
 
-def crrc_staff(region):
+def crrc_staff(region, *, with_mfa=True):
+    """CRRC staff of ``region``; with a TOTP device so that the staff MFA middleware lets them through."""
+    from allauth.mfa.models import Authenticator
+
     from tests.establishments.factories import StaffAssignmentFactory
 
-    return StaffAssignmentFactory(region=region).user
+    user = StaffAssignmentFactory(region=region).user
+    if with_mfa:
+        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "tests"})
+    return user
 
 
 __all__ = ["UserFactory", "PDF_BYTES"]
