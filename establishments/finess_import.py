@@ -18,6 +18,7 @@ shows what FINESS changed and when. Fields staff own (``is_ose``) are never touc
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -67,6 +68,12 @@ def _max_lengths() -> dict[str, int]:
 
 
 MAX_LENGTHS = _max_lengths()
+
+
+@cache
+def _cached_finess_error(number: str) -> str | None:
+    """Legal entities repeat across their establishments: check each EJ number once per process."""
+    return finess_error(number)
 
 
 def _finess_in(numbers: Sequence[str]) -> Q:
@@ -248,7 +255,7 @@ def clean_row(row: FinessRow, refs: ReferenceData, source: str = "") -> CleanRow
 
     organisation_finess = normalise_finess(row.finess_ej) or None
     if organisation_finess:
-        ej_error = finess_error(organisation_finess)
+        ej_error = _cached_finess_error(organisation_finess)
         if ej_error:
             warnings.append(f"{number} : FINESS juridique {row.finess_ej} ignoré ({ej_error})")
             organisation_finess = None
