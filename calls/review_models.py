@@ -212,6 +212,9 @@ class Follow(models.Model):
         verbose_name_plural = _("suivis de dossiers")
         constraints = [models.UniqueConstraint(fields=["application", "user"], name="follow_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user} suit {self.application_id}"
+
 
 class NotificationPreference(models.Model):
     """How often one reviewer hears about one call: so that nobody drowns in e-mail."""
@@ -271,6 +274,9 @@ class ReviewEvent(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["call", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.application_id}"
+
 
 class Message(models.Model):
     """Messagerie du dossier: a thread between reviewers and the applicant, visible to both sides."""
@@ -298,3 +304,6 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+from . import review_signals  # noqa: E402, F401  (events for reviewers' notifications)
