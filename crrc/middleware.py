@@ -10,8 +10,10 @@ from django.urls import reverse
 
 from establishments.selectors import is_staff_user
 
-# Paths a staff user without MFA may still reach: MFA set-up itself, logout, e-mail and password management.
-ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+# Paths a staff user without MFA may still reach: MFA set-up itself, logout, e-mail and password management,
+# and the assets the set-up page itself loads. A redirected asset request (the region's stylesheet, the
+# browser's favicon) would GET the TOTP set-up page again and replace the secret the user is scanning.
+ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/branding/", "/favicon.ico")
 
 
 class StaffMfaRequiredMiddleware:

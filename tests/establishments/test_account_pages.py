@@ -175,3 +175,17 @@ def test_mfa_pages_render_in_the_account_layout(client):
     webauthn = _text(client.get(reverse("mfa_add_webauthn")))
     assert "/static/mfa/js/webauthn.js" in webauthn
     assert 'data-allauth-onload="allauth.webauthn.forms.addForm"' in webauthn
+
+
+def test_mfa_setup_page_assets_are_not_redirected(client):
+    """The set-up page's own stylesheet must not bounce to the set-up page (that would replace the TOTP secret)."""
+    assignment = _staff_client(client)
+    response = client.get(reverse("branding_css", args=[assignment.region.code]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/css")
+    _reauthenticate(client)
+    client.get(reverse("mfa_activate_totp"))
+    secret = client.session["mfa.totp.secret"]
+    client.get(reverse("branding_css", args=[assignment.region.code]))
+    client.get("/favicon.ico")
+    assert client.session["mfa.totp.secret"] == secret

@@ -108,3 +108,52 @@ def test_sign_up_claim_invite_accept_and_download(page: Page, live_server, brows
     pdf = download_info.value.path().read_bytes()
     assert pdf.startswith(b"%PDF")
     assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
+
+
+def _csp_errors(page: Page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return errors
+
+
+def test_passkey_scripts_run_under_the_csp(page: Page, live_server):
+    """allauth's WebAuthn scripts are static files started by JSON data blocks: the CSP lets them run."""
+    errors = _csp_errors(page)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.wait_for_function("() => typeof window.allauth?.webauthn?.forms?.loginForm === 'function'")
+    expect(page.get_by_role("button", name="Se connecter avec une clé d'accès")).to_be_visible()
+    assert errors == []
+
+
+def test_staff_member_sets_up_totp_in_the_browser(page: Page, live_server):
+    """A CRRC staff member logging in is sent to the authenticator set-up, with its QR code, then gets through."""
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from .factories import StaffAssignmentFactory
+
+    assignment = StaffAssignmentFactory(user__email="agent@crrc.example.org")
+    errors = _csp_errors(page)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Courriel").fill("agent@crrc.example.org")
+    page.locator("#id_password").fill("motdepasse-solide-123")
+    page.get_by_role("button", name="Connexion").click()
+    # The portal sends staff to the set-up; allauth first asks to confirm the password (it never counts the
+    # log-in itself as a re-authentication).
+    expect(page.get_by_text("La double authentification est obligatoire")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    page.locator("#id_password").fill("motdepasse-solide-123")
+    page.get_by_role("button", name="Confirmer").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    expect(page.locator("img.crrc-qr")).to_be_visible()
+    secret = page.locator("#authenticator_secret").input_value()
+    import time
+
+    page.get_by_label("Code de l'authentificateur").fill(
+        format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+    )
+    page.get_by_role("button", name="Activer").click()
+    page.goto(f"{live_server.url}/etablissements/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes établissements")
+    assert assignment.user.authenticator_set.exists()
+    assert errors == []
