@@ -85,7 +85,12 @@ def _question_code(params: dict, call: Call | None, kinds: set[str], *, required
         question = call.questions.filter(code=code).first()
         if question is None:
             raise ValidationError(
-                {"parameters": _("La question « %(code)s » n'existe pas dans cet appel.") % {"code": code}}
+                {
+                    "parameters": _(
+                        "La question « %(code)s » n'existe pas dans cet appel (enregistrez d'abord la question, puis la règle)."
+                    )
+                    % {"code": code}
+                }
             )
         if question.kind not in kinds:
             raise ValidationError(

@@ -1,0 +1,211 @@
+"""Admin for CRRC staff: configure a call (rules, questions, documents, cut-offs, project kinds as inlines) and
+follow its applications. Rows are limited to the staff member's regions (``RegionScopedAdminMixin``).
+
+Applications are read-only here: their state only changes through ``calls.services`` (admin actions below call
+those functions, so guards, the transition log, e-mails and PDFs apply exactly as in the screens).
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from crrc.admin import RegionScopedAdminMixin
+
+from . import services
+from .models import (
+    Answer,
+    Application,
+    Attachment,
+    Call,
+    CorrectionRequest,
+    CutOff,
+    EligibilityRule,
+    ProjectKind,
+    Question,
+    RequiredDocument,
+    TransitionLog,
+)
+from .workflow import FUNDED_STATES
+
+
+class ProjectKindInline(admin.TabularInline):
+    model = ProjectKind
+    extra = 0
+    fields = ["order", "code", "label", "description"]
+
+
+class CutOffInline(admin.TabularInline):
+    model = CutOff
+    extra = 0
+    fields = ["date", "label"]
+
+
+class EligibilityRuleInline(admin.StackedInline):
+    model = EligibilityRule
+    extra = 0
+    fields = [("order", "kind"), "label", "parameters", "failure_message"]
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+    fields = [("order", "code", "kind", "is_mandatory"), "label", "help_text", "choices"]
+
+
+class RequiredDocumentInline(admin.StackedInline):
+    model = RequiredDocument
+    extra = 0
+    fields = [
+        ("order", "code", "phase", "is_mandatory"),
+        "label",
+        "description",
+        ("accepted_types", "max_size_mb"),
+        "template",
+    ]
+
+
+@admin.register(Call)
+class CallAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+    region_lookup = "region"
+    list_display = ["title", "kind", "region", "opens_at", "closes_at", "is_published", "application_count", "funded"]
+    list_filter = ["kind", "is_published", "region"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "closes_at"
+    readonly_fields = ["draft_reminder_sent_at", "closing_processed_at", "budget"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["region", "kind", "title", "slug", "summary", "description", "edition_note", "contact_email"]},
+        ),
+        (_("Calendrier"), {"fields": [("opens_at", "closes_at"), "is_rolling", "is_published"]}),
+        (
+            _("Financement"),
+            {
+                "fields": [
+                    ("funding_mode", "funding_amount"),
+                    ("budget_envelope", "max_funded_applications"),
+                    "payment_on_service_done",
+                    "budget",
+                ]
+            },
+        ),
+        (_("Suivi automatique"), {"fields": ["draft_reminder_sent_at", "closing_processed_at"]}),
+    ]
+    inlines = [ProjectKindInline, CutOffInline, QuestionInline, RequiredDocumentInline, EligibilityRuleInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("region")
+            .annotate(
+                _applications=Count("applications", filter=~Q(applications__state="brouillon")),
+                _funded=Count("applications", filter=Q(applications__state__in=sorted(FUNDED_STATES))),
+            )
+        )
+
+    @admin.display(description=_("dossiers déposés"), ordering="_applications")
+    def application_count(self, obj: Call) -> int:
+        return obj._applications
+
+    @admin.display(description=_("financés"), ordering="_funded")
+    def funded(self, obj: Call) -> int:
+        return obj._funded
+
+    @admin.display(description=_("budget"))
+    def budget(self, obj: Call) -> str:
+        if not obj.pk:
+            return "—"
+        budget = services.budget_of(obj)
+        parts = [
+            _("engagé : %(amount)s €") % {"amount": budget.committed},
+            _("payé : %(amount)s €") % {"amount": budget.paid},
+        ]
+        if budget.remaining is not None:
+            parts.append(_("reste : %(amount)s €") % {"amount": budget.remaining})
+        parts.append(_("dossiers financés : %(count)d") % {"count": budget.funded_count})
+        return " · ".join(str(p) for p in parts)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AnswerInline(ReadOnlyInline):
+    model = Answer
+    fields = ["question", "value", "updated_by", "updated_at"]
+    readonly_fields = fields
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["document", "download", "file_type", "size", "is_current", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("fichier"))
+    def download(self, obj: Attachment) -> str:
+        url = reverse("calls:download", args=[obj.application_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+
+class CorrectionInline(ReadOnlyInline):
+    model = CorrectionRequest
+    fields = ["kind", "message", "requested_by", "requested_at", "answer", "answered_at"]
+    readonly_fields = fields
+
+
+class TransitionLogInline(ReadOnlyInline):
+    model = TransitionLog
+    fields = ["at", "transition", "from_state", "to_state", "by", "comment"]
+    readonly_fields = fields
+
+
+def _run(modeladmin, request, queryset, action, success: str) -> None:
+    done = 0
+    for application in queryset:
+        try:
+            action(application, request.user)
+            done += 1
+        except services.WorkflowError as error:
+            modeladmin.message_user(request, f"{application.reference} : {' '.join(error.messages)}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, success % {"count": done}, messages.SUCCESS)
+
+
+@admin.register(Application)
+class ApplicationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+    region_lookup = "call__region"
+    list_display = ["reference", "establishment", "call", "state", "preferred_kind", "submitted_at", "cutoff"]
+    list_filter = ["state", "call", "cutoff", "establishment__department", "establishment__sector"]
+    search_fields = ["establishment__name", "establishment__finess", "call__title"]
+    list_select_related = ["call", "establishment", "preferred_kind", "cutoff"]
+    inlines = [AnswerInline, AttachmentInline, CorrectionInline, TransitionLogInline]
+    actions = ["start_instruction", "mark_paid"]
+    exclude = ["version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Application._meta.fields if f.name != "version"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Passer en instruction"))
+    def start_instruction(self, request, queryset):
+        _run(self, request, queryset, services.start_instruction, _("%(count)d dossier(s) passé(s) en instruction."))
+
+    @admin.action(description=_("Marquer comme payé (montant accordé)"))
+    def mark_paid(self, request, queryset):
+        _run(self, request, queryset, services.mark_paid, _("%(count)d dossier(s) marqué(s) payé(s)."))
