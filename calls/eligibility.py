@@ -87,7 +87,8 @@ def _question_code(params: dict, call: Call | None, kinds: set[str], *, required
             raise ValidationError(
                 {
                     "parameters": _(
-                        "La question « %(code)s » n'existe pas dans cet appel (enregistrez d'abord la question, puis la règle)."
+                        "La question « %(code)s » n'existe pas dans cet appel "
+                        "(enregistrez d'abord la question, puis la règle)."
                     )
                     % {"code": code}
                 }
