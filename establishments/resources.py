@@ -6,21 +6,62 @@ mapping as ``manage.py import_finess``: no rule is written twice. A rejected row
 preview, with the reason; a file without the required columns is refused before any row is read.
 """
 
+import tablib
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.formats import base_formats
 
-from .finess import header_problems, row_from_mapping, sniff_delimiter
+from .finess import (
+    FinessFormat,
+    FinessFormatError,
+    detect_format,
+    header_problems,
+    parse_text,
+    row_from_mapping,
+    sniff_delimiter,
+)
 from .finess_import import CleanRow, ReferenceData, RowRejected, clean_row, establishment_values
 from .models import Establishment
 
+# Header-extract columns filled from an official etalab file's rows, so that the admin accepts both formats.
+ETALAB_AS_HEADER = {
+    "nofinesset": "finess",
+    "nofinessej": "finess_ej",
+    "rs": "name",
+    "adresse": "address",
+    "codepostal": "postal_code",
+    "libcommune": "city",
+    "departement": "department",
+    "telephone": "phone",
+    "categetab": "category_code",
+    "libcategetab": "category_label",
+    "categagretab": "aggregate_code",
+    "libcategagretab": "aggregate_label",
+    "siret": "siret",
+    "libsph": "legal_status",
+    "dateouv": "opened_on",
+    "datemaj": "updated_on",
+}
+
 
 class FinessCSV(base_formats.CSV):
-    """CSV whose separator is read from the header: ``;`` for FINESS extracts, ``,`` for the admin's own export."""
+    """CSV read like ``import_finess`` reads it: the separator comes from the header (``;`` for FINESS extracts,
+    ``,`` for the admin's own export), and an official etalab file is turned into the header layout."""
 
     def create_dataset(self, in_stream, **kwargs):
         text = in_stream.decode("utf-8-sig") if isinstance(in_stream, bytes) else in_stream
-        kwargs.setdefault("delimiter", sniff_delimiter(text.split("\n", 1)[0]))
+        first_line = text.split("\n", 1)[0]
+        try:
+            is_etalab = detect_format(first_line) is FinessFormat.ETALAB
+        except FinessFormatError:
+            is_etalab = False
+        if is_etalab:
+            finess_file = parse_text(text)  # a malformed etalab file raises here, before any row is imported
+            dataset = tablib.Dataset(headers=list(ETALAB_AS_HEADER))
+            for row in finess_file.rows:
+                dataset.append([getattr(row, attribute) for attribute in ETALAB_AS_HEADER.values()])
+            return dataset
+        kwargs.setdefault("delimiter", sniff_delimiter(first_line))
         return super().create_dataset(text, **kwargs)
 
 

@@ -22,7 +22,7 @@ from .factories import (
     RegionFactory,
     UserFactory,
 )
-from .reference import OCCITANIE, as_header_csv, finess_rows
+from .reference import OCCITANIE, as_header_csv, etalab_file, finess_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -343,3 +343,11 @@ def test_search_by_finess_with_spaces(staff_client, world):
     response = staff_client.get(changelist_url(Establishment), {"q": spaced})
     assert "CH DE BEZIERS" in response.text
     assert luhn_ok(number.replace("2A", "21").replace("2B", "22"))
+
+
+def test_admin_import_accepts_the_official_etalab_file(superuser_client, finess_world):
+    rows = [row for row in finess_rows(OCCITANIE) if row["departement"] in {"09", "11"}][:4]
+    response = import_preview(superuser_client, etalab_file(rows), name="etalab-cs1100507-stock.csv")
+    assert "confirm_form" in response.context, response.context.get("errors")
+    assert response.context["result"].totals["new"] == 4
+    assert rows[2]["rs"] in response.text
