@@ -14,3 +14,9 @@ class ReportsConfig(AppConfig):
         from . import participation
 
         participation.register_section()
+        try:
+            from establishments.staffing import register_crrc_staff_permissions
+        except ImportError:
+            return
+        # CRRC staff follow their region's documents in the admin and relaunch failed ones.
+        register_crrc_staff_permissions("reports.report", {"view", "change"})
