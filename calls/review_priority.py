@@ -8,8 +8,9 @@ The score (0–100, higher = review and fund first) mixes three signals, each br
   (``overall_score / grid.score_max``), read from the ``assessments`` app when it is installed;
 * **motivation** (weight 0.3): the reviewers' mean rating of the motivation (``ReviewScore``, 0–5).
 
-A missing signal is left out and the remaining weights are scaled back to 1, so an application is never pushed
-down only because nobody has rated it yet; with no signal at all the priority is 50 (neutral). The result is
+A missing signal (no declared level, no submitted assessment, no rating yet) counts as neutral (0.5), so that
+scores stay comparable: an unrated application is neither pushed down nor lifted over a rated one only because
+nobody has read it yet; with no signal at all the priority is 50. The result is
 stored in ``ApplicationPriority`` with its components (shown to reviewers as "why this rank") and recomputed
 whenever one of its inputs changes (``refresh_priorities``).
 """
@@ -32,6 +33,7 @@ RISK_VALUES = {
     Application.RiskLevel.CRITICAL: Decimal("1"),
 }
 NEUTRAL = 50
+NEUTRAL_SIGNAL = Decimal("0.5")
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,7 @@ def compute_priority(
         if mean_motivation is None
         else min(max(Decimal(mean_motivation), Decimal("0")), Decimal(ReviewScore.MAX)) / ReviewScore.MAX,
     }
-    present = {k: v for k, v in signals.items() if v is not None}
-    if not present:
-        score = NEUTRAL
-    else:
-        total_weight = sum(WEIGHTS[k] for k in present)
-        score = round(100 * sum(WEIGHTS[k] * v for k, v in present.items()) / total_weight)
+    score = round(100 * sum(WEIGHTS[k] * (NEUTRAL_SIGNAL if v is None else v) for k, v in signals.items()))
     return Priority(
         score=int(score), components={k: None if v is None else round(float(v), 3) for k, v in signals.items()}
     )
