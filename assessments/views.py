@@ -52,14 +52,14 @@ def start(request: HttpRequest) -> HttpResponse:
         return redirect("assessments:index")
     assessment = services.start_assessment(establishment, grid, request.user)
     messages.success(request, _("Évaluation commencée : vos réponses sont enregistrées au fur et à mesure."))
-    return redirect("assessments:detail", pk=assessment.pk)
+    return redirect("assessments:detail", assessment_pk=assessment.pk)
 
 
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk)
+def detail(request: HttpRequest, assessment_pk: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_pk)
     if assessment.state == State.SUBMITTED:
-        return redirect("assessments:results", pk=assessment.pk)
+        return redirect("assessments:results", assessment_pk=assessment.pk)
     view = selectors.fill_view(assessment)
     return render(
         request,
@@ -74,8 +74,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def answer(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk, Capability.FILL_ASSESSMENTS)
+def answer(request: HttpRequest, assessment_pk: int, question_pk: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_pk, Capability.FILL_ASSESSMENTS)
     try:
         option_ids = [int(value) for value in request.POST.getlist("option")]
         version = int(request.POST.get("version", "0"))
@@ -110,22 +110,22 @@ def answer(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
 
 
 @require_POST
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk, Capability.FILL_ASSESSMENTS)
+def submit(request: HttpRequest, assessment_pk: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_pk, Capability.FILL_ASSESSMENTS)
     try:
         services.submit_assessment(assessment, request.user)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
-        return redirect("assessments:detail", pk=assessment.pk)
+        return redirect("assessments:detail", assessment_pk=assessment.pk)
     messages.success(request, _("Évaluation soumise. Voici vos résultats et les recommandations proposées."))
-    return redirect("assessments:results", pk=assessment.pk)
+    return redirect("assessments:results", assessment_pk=assessment.pk)
 
 
 @require_GET
-def results(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk)
+def results(request: HttpRequest, assessment_pk: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_pk)
     if assessment.state != State.SUBMITTED:
-        return redirect("assessments:detail", pk=assessment.pk)
+        return redirect("assessments:detail", assessment_pk=assessment.pk)
     previous = services.previous_submitted(assessment)
     data = selectors.results_view(assessment, previous)
     can_plan = can(request.user, assessment.establishment, Capability.MANAGE_ACTION_PLAN)
@@ -148,8 +148,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def add_to_plan(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(request, pk, Capability.MANAGE_ACTION_PLAN)
+def add_to_plan(request: HttpRequest, assessment_pk: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_pk, Capability.MANAGE_ACTION_PLAN)
     try:
         ids = [int(value) for value in request.POST.getlist("recommendation")]
     except ValueError:
