@@ -408,3 +408,12 @@ def test_plain_member_gets_404_on_management_pages_of_own_establishment(client):
         reverse("establishments:change_role", args=[director.establishment_id, director.pk]), {"role": "member"}
     )
     assert response.status_code == 404
+
+
+def test_menu_marks_my_establishments_as_current_page(client):
+    membership = MembershipFactory()
+    page = _text(
+        _login(client, membership.user).get(reverse("establishments:home", args=[membership.establishment_id]))
+    )
+    assert f'href="{reverse("establishments:mine")}" aria-current="page"' in page
+    assert f'href="{reverse("home")}" aria-current="page"' not in page
