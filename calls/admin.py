@@ -209,3 +209,6 @@ class ApplicationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Marquer comme payé (montant accordé)"))
     def mark_paid(self, request, queryset):
         _run(self, request, queryset, services.mark_paid, _("%(count)d dossier(s) marqué(s) payé(s)."))
+
+
+from . import review_admin  # noqa: E402, F401  (review side: priority, labels, notes — calls/review_admin.py)
