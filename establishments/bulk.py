@@ -35,8 +35,14 @@ def upsert(
     rows: Sequence[dict[str, Any]],
     conflict_field: str,
     update_fields: Sequence[str] = (),
+    all_new: bool = False,
 ) -> None:
-    """Insert ``rows`` (dicts keyed by attname); on a ``conflict_field`` clash update ``update_fields`` or skip."""
+    """Insert ``rows`` (dicts keyed by attname); on a ``conflict_field`` clash update ``update_fields`` or skip.
+
+    ``all_new``: the caller has just checked, in the same transaction, that none of the rows exists; on PostgreSQL
+    they are then copied straight into the table (a concurrent insert of the same key fails the whole transaction
+    on the unique index, it never duplicates).
+    """
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -70,6 +76,11 @@ def upsert(
     attnames = [field.attname for field in fields]
     # Identifiers below come from the model's metadata and are quoted: no user input reaches the SQL text.
     with connection.cursor() as cursor:
+        if all_new:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[name] if name in row else defaults[name] for name in attnames])
+            return
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
         cursor.execute(f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608
         with cursor.cursor.copy(f"COPY {temp} ({columns}) FROM STDIN") as copy:

@@ -12,7 +12,7 @@ Both readers yield the same ``FinessRow``, so validation and mapping (``establis
 """
 
 import csv
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -144,14 +144,6 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _clean(value: str | None) -> str:
-    return (value or "").strip()
-
-
-def _join(*parts: str) -> str:
-    return " ".join(part for part in (_clean(p) for p in parts) if part)
-
-
 def detect_format(first_line: str) -> FinessFormat:
     fields = [field.strip().lower() for field in first_line.strip().split(";")]
     if fields[:2] == ["finess", "etalab"] or fields[0] == "structureet":
@@ -192,42 +184,63 @@ def header_problems(columns: Iterable[str]) -> str | None:
     )
 
 
+def row_builder(columns: Sequence[str]) -> Callable[[Sequence[object], int], FinessRow]:
+    """A function turning one record laid out as ``columns`` into a FinessRow.
+
+    Column positions are resolved once per file, not once per row: this is the hot loop of a national import.
+    """
+    index = {str(column).strip().lower(): position for position, column in enumerate(columns)}
+
+    def getter(column: str) -> Callable[[Sequence[object]], str]:
+        position = index.get(column)
+        if position is None:
+            return lambda fields: ""
+        return lambda fields: "" if fields[position] is None else str(fields[position]).strip()
+
+    get = {column: getter(column) for column in KNOWN_HEADER_COLUMNS}
+    street_parts = [get[column] for column in ("numvoie", "compvoie", "typvoie", "voie")]
+    has_street_parts = any(column in index for column in ("numvoie", "typvoie", "voie"))
+
+    def build(fields: Sequence[object], line: int) -> FinessRow:
+        address = get["adresse"](fields)
+        if not address and has_street_parts:
+            address = " ".join(part for part in (g(fields) for g in street_parts) if part)
+        locality = get["lieuditbp"](fields)
+        if locality:
+            address = f"{address}, {locality}" if address else locality
+        postal_code, city = get["codepostal"](fields), get["libcommune"](fields)
+        if not postal_code:
+            postal_code, _, city = get["ligneacheminement"](fields).partition(" ")
+        return FinessRow(
+            line=line,
+            finess=get["nofinesset"](fields),
+            finess_ej=get["nofinessej"](fields),
+            name=get["rslongue"](fields) or get["rs"](fields),
+            address=address,
+            postal_code=postal_code,
+            city=city.strip(),
+            department=get["departement"](fields),
+            region=get["region"](fields),
+            phone=get["telephone"](fields),
+            category_code=get["categetab"](fields),
+            category_label=get["libcategetab"](fields),
+            aggregate_code=get["categagretab"](fields),
+            aggregate_label=get["libcategagretab"](fields),
+            siret=get["siret"](fields),
+            legal_status=get["libsph"](fields),
+            opened_on=get["dateouv"](fields),
+            updated_on=get["datemaj"](fields),
+        )
+
+    return build
+
+
 def row_from_mapping(values: Mapping[str, object], line: int) -> FinessRow:
-    """Build a row from a header-first record (csv.DictReader row, or a tablib row in the admin import)."""
-    data = {str(key).strip().lower(): "" if value is None else str(value).strip() for key, value in values.items()}
-
-    def get(column: str) -> str:
-        return data.get(column, "")
-
-    address = get("adresse") or _join(get("numvoie"), get("compvoie"), get("typvoie"), get("voie"))
-    postal_code, city = get("codepostal"), get("libcommune")
-    if not postal_code and get("ligneacheminement"):
-        postal_code, _, city = get("ligneacheminement").partition(" ")
-    return FinessRow(
-        line=line,
-        finess=get("nofinesset"),
-        finess_ej=get("nofinessej"),
-        name=get("rslongue") or get("rs"),
-        address=", ".join(part for part in (address, get("lieuditbp")) if part),
-        postal_code=postal_code,
-        city=city,
-        department=get("departement"),
-        region=get("region"),
-        phone=get("telephone"),
-        category_code=get("categetab"),
-        category_label=get("libcategetab"),
-        aggregate_code=get("categagretab"),
-        aggregate_label=get("libcategagretab"),
-        siret=get("siret"),
-        legal_status=get("libsph"),
-        opened_on=get("dateouv"),
-        updated_on=get("datemaj"),
-    )
+    """Build a row from a header-first record (a tablib row in the admin import)."""
+    return row_builder(list(values.keys()))(list(values.values()), line)
 
 
-def _etalab_row(fields: list[str], line: int) -> FinessRow:
-    values = dict(zip(ETALAB_STRUCTUREET_COLUMNS, fields, strict=False))
-    return row_from_mapping(values, line)
+_build_etalab_row = row_builder(ETALAB_STRUCTUREET_COLUMNS)
 
 
 def _read_etalab(lines: list[str]) -> tuple[list[FinessRow], list[tuple[int, str]]]:
@@ -250,27 +263,30 @@ def _read_etalab(lines: list[str]) -> tuple[list[FinessRow], list[tuple[int, str
             unreadable.append((number, reason.capitalize() + "."))
             continue
         first_structure_checked = True
-        rows.append(_etalab_row(fields, number))
+        rows.append(_build_etalab_row(fields, number))
     if not first_structure_checked:
         raise FinessFormatError("Le fichier etalab ne contient aucune ligne « structureet » : rien à importer.")
     return rows, unreadable
 
 
 def _read_header(lines: list[str]) -> tuple[list[FinessRow], list[tuple[int, str]]]:
-    delimiter = sniff_delimiter(lines[0])
-    reader = csv.DictReader(lines, delimiter=delimiter)
-    problem = header_problems(reader.fieldnames or [])
+    reader = csv.reader(lines, delimiter=sniff_delimiter(lines[0]))
+    columns = next(reader)
+    problem = header_problems(columns)
     if problem:
         raise FinessFormatError(problem)
+    build = row_builder(columns)
+    expected = len(columns)
     rows: list[FinessRow] = []
     unreadable: list[tuple[int, str]] = []
-    expected = len(reader.fieldnames or [])
-    for record in reader:
-        line = reader.line_num
-        if None in record or any(value is None for value in record.values()):
-            unreadable.append((line, f"Nombre de colonnes incorrect (attendu : {expected})."))
+    for fields in reader:
+        if len(fields) != expected:
+            if fields:
+                unreadable.append(
+                    (reader.line_num, f"Nombre de colonnes incorrect ({len(fields)} au lieu de {expected}).")
+                )
             continue
-        rows.append(row_from_mapping(record, line))
+        rows.append(build(fields, reader.line_num))
     return rows, unreadable
 
 

@@ -195,18 +195,25 @@ class ReferenceData:
                     "region_id": department[1] if department else None,
                 }
             )
-        bulk.upsert(Organisation, new, conflict_field="finess")
+        bulk.upsert(Organisation, new, conflict_field="finess", all_new=True)
         for chunk in _chunks(missing, BATCH_SIZE * 5):
             ids.update(Organisation.objects.filter(_finess_in(chunk)).values_list("finess", "pk"))
         Organisation.objects.bulk_update(fill_siren, ["siren"], batch_size=BATCH_SIZE)
         return ids
 
 
+# Text fields of the imported values, with their column width (FINESS labels are short, but never trust a file).
+TRUNCATED_FIELDS = tuple(
+    (name, limit)
+    for name, limit in MAX_LENGTHS.items()
+    if name in {"name", "address", "postal_code", "city", "phone", "legal_status"}
+)
+
+
 def _truncate(values: dict[str, Any]) -> dict[str, Any]:
-    for name, limit in MAX_LENGTHS.items():
-        value = values.get(name)
-        if isinstance(value, str) and len(value) > limit:
-            values[name] = value[:limit]
+    for name, limit in TRUNCATED_FIELDS:
+        if len(values[name]) > limit:
+            values[name] = values[name][:limit]
     return values
 
 
@@ -370,7 +377,8 @@ def validate_files(files: Sequence[FinessFile], refs: ReferenceData, report: Imp
                     )
                 )
                 continue
-            report.warnings.extend(Problem(finess_file.name, row.line, warning) for warning in clean.warnings)
+            if clean.warnings:
+                report.warnings.extend(Problem(finess_file.name, row.line, warning) for warning in clean.warnings)
             kept[clean.finess] = clean
     return list(kept.values())
 
@@ -390,7 +398,7 @@ def import_files(files: Sequence[FinessFile], change_reason: str = "Import FINES
         now = timezone.now()
         for values in (*new, *changed):
             values["updated_at"] = now
-        bulk.upsert(Establishment, new, conflict_field="finess", update_fields=UPDATE_FIELDS)
+        bulk.upsert(Establishment, new, conflict_field="finess", update_fields=UPDATE_FIELDS, all_new=True)
         bulk.upsert(Establishment, changed, conflict_field="finess", update_fields=UPDATE_FIELDS)
         _record_history(changed, change_reason, user)
         report.created, report.updated = len(new), len(changed)

@@ -14,20 +14,23 @@ FINESS_RE = re.compile(r"^(\d{2}|2[AB])\d{7}$")
 LA_POSTE_SIREN = "356000000"
 
 
+# Luhn's doubled digit, with 9 subtracted above 9, by digit (a table: the national FINESS import checks 95,000 keys).
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
 def luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
+    values = [int(char) for char in digits]
+    total = sum(values[-1::-2]) + sum(_LUHN_DOUBLED[value] for value in values[-2::-2])
     return total % 10 == 0
 
 
+_FINESS_SEPARATORS = re.compile(r"[\s.\-]")
+
+
 def normalise_finess(value: str) -> str:
-    return re.sub(r"[\s.\-]", "", value or "").upper()
+    if len(value or "") == 9 and value.isalnum():
+        return value.upper()  # already clean: the common case in files
+    return _FINESS_SEPARATORS.sub("", value or "").upper()
 
 
 def finess_error(value: str) -> str | None:
