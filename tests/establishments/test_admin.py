@@ -351,3 +351,12 @@ def test_admin_import_accepts_the_official_etalab_file(superuser_client, finess_
     assert "confirm_form" in response.context, response.context.get("errors")
     assert response.context["result"].totals["new"] == 4
     assert rows[2]["rs"] in response.text
+
+
+def test_crrc_staff_without_mfa_are_sent_to_set_it_up(client, world):
+    user = UserFactory()
+    assign_staff(user, world["region_a"], StaffKind.CRRC_STAFF)
+    client.force_login(user)
+    response = client.get(changelist_url(Establishment))
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")

@@ -203,3 +203,8 @@ def test_fallback_without_postgresql_copy_gives_the_same_result(geo, monkeypatch
     assert import_files([finess_file]).created == 30
     assert Establishment.objects.count() == 30
     assert bulk.connection.vendor == "other"
+
+
+def test_import_without_geography_says_what_to_run_first(tmp_path):
+    with pytest.raises(CommandError, match="load_geo"):
+        run_import(write(tmp_path, as_header_csv(finess_rows(OCCITANIE)[:2])))

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from establishments.finess import FinessFormat, FinessFormatError, read_file
 from establishments.finess_import import import_files
+from establishments.models import Department
 
 FORMAT_LABELS = {FinessFormat.ETALAB: "etalab officiel", FinessFormat.HEADER: "extraction avec en-tête"}
 
@@ -28,6 +29,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         paths: list[str] = options["paths"]
+        if not Department.objects.exists():
+            raise CommandError(
+                "Aucun département en base : chargez d'abord la géographie avec « manage.py load_geo » "
+                "(et la nomenclature avec « manage.py load_finess_categories »)."
+            )
         started = time.perf_counter()
         files = []
         for path in paths:
