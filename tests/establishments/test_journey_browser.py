@@ -1,6 +1,7 @@
 """The onboarding journey in headless Chromium: sign up, verify the e-mail, claim, invite, accept, download."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -80,7 +81,10 @@ def test_sign_up_claim_invite_accept_and_download(page: Page, live_server, brows
     colleague.goto(invitation_link)
     expect(colleague).to_have_url(re.compile(r"/accounts/login/"))
     _sign_up_and_verify(colleague, base, "rssi@ehpad-glycines.fr")
-    colleague.goto(invitation_link)
+    # Once verified, "Mes établissements" shows the invitation waiting for them.
+    expect(colleague.get_by_role("heading", name="Invitations reçues")).to_be_visible()
+    colleague.get_by_role("link", name="Voir l'invitation").click()
+    expect(colleague).to_have_url(re.compile(re.escape(urlsplit(invitation_link).path) + "$"))
     expect(colleague.get_by_text("EHPAD Les Glycines")).to_be_visible()
     colleague.get_by_role("button", name="Accepter l'invitation").click()
     expect(colleague.get_by_role("heading", level=1)).to_have_text("EHPAD Les Glycines")
