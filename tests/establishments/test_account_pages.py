@@ -189,3 +189,15 @@ def test_mfa_setup_page_assets_are_not_redirected(client):
     client.get(reverse("branding_css", args=[assignment.region.code]))
     client.get("/favicon.ico")
     assert client.session["mfa.totp.secret"] == secret
+
+
+def test_signup_confirmation_mail_is_signed_by_the_portal(client, mailoutbox):
+    client.post(
+        reverse("account_signup"),
+        {"email": "nouvelle@example.org", "password1": PASSWORD + "x", "password2": PASSWORD + "x"},
+    )
+    body = mailoutbox[-1].body
+    assert body.startswith("Bonjour,")
+    assert "L'équipe du Portail CRRC" in body or "L'équipe du CRRC" in body
+    assert "/accounts/confirm-email/" in body
+    assert "<<UNDEFINED" not in body
