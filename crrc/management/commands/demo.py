@@ -1,7 +1,9 @@
 """Builds the whole demo from the real reference data, module by module, idempotently."""
 
+from io import StringIO
+
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 # FINESS extracts loaded for the demo (see PROVENANCE.md beside them): two full regions and a national sample.
@@ -11,8 +13,15 @@ FINESS_FILES = (
     "finess_et_20210108_echantillon_national.csv",
 )
 
-# Each module's demo step, in dependency order; a module adds its line here when it lands.
-MODULE_STEPS = ("demo_accounts", "demo_assessments", "demo_action_plans", "demo_calls")
+# Each module's demo step, in dependency order (accounts first: the others use the demo establishments).
+MODULE_STEPS = (
+    "demo_onboarding",
+    "demo_assessments",
+    "demo_action_plans",
+    "demo_calls",
+    "demo_calls_review",
+    "demo_reports",
+)
 
 
 class Command(BaseCommand):
@@ -25,10 +34,14 @@ class Command(BaseCommand):
                 f"Données de référence introuvables dans {settings.REFERENCE_DATA_DIR} : "
                 "clonez le dépôt à côté du dossier shared/ ou définissez REFERENCE_DATA_DIR."
             )
-        available = get_commands()
+        self.stdout.write(self.style.MIGRATE_HEADING("— géographie et FINESS"))
         call_command("load_geo")
         call_command("import_finess", *[str(finess_dir / name) for name in FINESS_FILES])
+        # The accounts are printed last, so that the credentials are what the newcomer sees.
+        accounts = StringIO()
+        call_command("demo_accounts", stdout=accounts)
         for step in MODULE_STEPS:
-            if step in available:
-                self.stdout.write(self.style.MIGRATE_HEADING(f"— {step}"))
-                call_command(step)
+            self.stdout.write(self.style.MIGRATE_HEADING(f"— {step}"))
+            call_command(step)
+        self.stdout.write(self.style.MIGRATE_HEADING("— comptes de démonstration"))
+        self.stdout.write(accounts.getvalue())
