@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .workflow import Priority, Status
 
+XLSX_ACCEPT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 SORT_CHOICES = [
     ("priority", _("Priorité")),
     ("deadline", _("Échéance")),
@@ -77,6 +79,7 @@ class CommentForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Fichier de suivi (XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_ACCEPT}),
         help_text=_("Le fichier exporté depuis le portail, complété (format .xlsx, 2 Mo au plus)."),
     )
 
