@@ -118,8 +118,9 @@ class Command(BaseCommand):
                 self._staff("crrc.idf@demo.crrc.example", "Nadia", "Lefèvre", regions[IDF]),
                 self._staff("crrc.ara@demo.crrc.example", "Thomas", "Girard", regions[ARA]),
             ]
-            self._sample_applications(idf_calls[-1], IDF_OTHER_FINESS, IDF, "355")
-            self._sample_applications(ara_calls[-1], ARA_OTHER_FINESS, ARA, "500")
+            applicants = [idf_applicant.pk, ara_applicant.pk]
+            self._sample_applications(idf_calls[-1], IDF_OTHER_FINESS, IDF, "355", applicants)
+            self._sample_applications(ara_calls[-1], ARA_OTHER_FINESS, ARA, "500", applicants)
         for call in idf_calls + ara_calls:
             self.stdout.write(f"  {call.status_label:<8} {call.title} — {call.edition_note}")
         self.stdout.write(f"Comptes (mot de passe {DEMO_PASSWORD}) :")
@@ -380,12 +381,14 @@ class Command(BaseCommand):
             assign_staff(user, region, StaffKind.CRRC_STAFF)
         return f"Équipe CRRC {region.name} (MFA à la 1re connexion)", email
 
-    def _sample_applications(self, call: Call, finesses, region_code: str, category: str) -> None:
+    def _sample_applications(self, call: Call, finesses, region_code: str, category: str, applicants) -> None:
         """Submitted applications from other real establishments, so that the review side has work to show."""
-        others = list(Establishment.objects.filter(finess__in=finesses))
+        others = list(Establishment.objects.filter(finess__in=finesses).exclude(pk__in=applicants))
         if len(others) < len(finesses):
-            extra = Establishment.objects.filter(region__code=region_code, category__code=category).exclude(
-                finess__in=[IDF_APPLICANT_FINESS, ARA_APPLICANT_FINESS, *finesses]
+            extra = (
+                Establishment.objects.filter(region__code=region_code, category__code=category)
+                .exclude(finess__in=finesses)
+                .exclude(pk__in=applicants)
             )
             others += list(extra.order_by("finess")[: len(finesses) - len(others)])
         kinds = list(call.project_kinds.all())
