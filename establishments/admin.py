@@ -267,6 +267,7 @@ class StaffAssignmentAdmin(RegionScopedAdminMixin, UserEmailMixin, NoDeleteMixin
     list_select_related = ["user", "region"]
     search_fields = ["user__email", "user__last_name"]
     autocomplete_fields = ["user"]
+    readonly_fields = ["created_at"]
     actions = ["end_assignments"]
 
     def save_model(self, request, obj, form, change) -> None:

@@ -360,3 +360,19 @@ def test_crrc_staff_without_mfa_are_sent_to_set_it_up(client, world):
     response = client.get(changelist_url(Establishment))
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
+
+
+def test_superuser_assigns_crrc_staff_in_the_admin_and_the_group_follows(superuser_client, world):
+    newcomer = UserFactory(email="nouvelle.recrue@example.org")
+    response = superuser_client.post(
+        reverse("admin:establishments_staffassignment_add"),
+        {"user": newcomer.pk, "region": world["region_a"].pk, "kind": StaffKind.CRRC_STAFF, "is_active": "on"},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    newcomer.refresh_from_db()
+    assert newcomer.is_staff
+    assert newcomer.groups.filter(name=CRRC_STAFF_GROUP).exists()
+
+
+def test_crrc_staff_cannot_assign_staff(staff_client, world):
+    assert staff_client.get(reverse("admin:establishments_staffassignment_add")).status_code == 403
