@@ -238,6 +238,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "action_plans.tasks.send_overdue_digests",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
+    # Calls: at closing, submitted applications go to review (drafts stay drafts); drafts reminded 2 days before.
+    "calls-close-due-calls": {"task": "calls.tasks.close_due_calls", "schedule": 300.0},
+    "calls-draft-reminders": {"task": "calls.tasks.remind_drafts_before_closing", "schedule": 900.0},
 }
 
 # --- Security (hardened further in production) -------------------------------------------------
