@@ -52,27 +52,43 @@ KWARG_MODELS: dict[str, str] = {
 PK_NAMES = {"pk", "id"}
 
 
-def _first_transition(route: Route) -> str:
-    """A real transition name of the route's app workflow (``<app>.workflow.TRANSITIONS``), so the view reaches
-    its scoped lookup instead of refusing an unknown name first."""
+def _first_action(route: Route) -> str:
+    """A real action/transition name for the route's view, so it reaches its scoped lookup instead of refusing an
+    unknown name first: the first key of ``ACTIONS``/``TRANSITIONS`` in the view's module, else of
+    ``<app>.workflow.TRANSITIONS``."""
     import importlib
+    import sys
 
-    for label in _app_labels(route):
-        try:
-            transitions = importlib.import_module(f"{label}.workflow").TRANSITIONS
-        except (ImportError, AttributeError):
-            continue
-        return next(iter(transitions))
-    return "transition"
+    module = sys.modules.get(getattr(route.callback, "__module__", ""), None)
+    for holder in (module, *(f"{label}.workflow" for label in _app_labels(route))):
+        if isinstance(holder, str):
+            try:
+                holder = importlib.import_module(holder)
+            except ImportError:
+                continue
+        for attribute in ("ACTIONS", "TRANSITIONS"):
+            table = getattr(holder, attribute, None)
+            if table:
+                return str(next(iter(table)))
+    return "action"
 
 
 # URL kwargs that designate no model: the value to put in the URL (a callable receives the route).
 KWARG_VALUES: dict[str, object] = {
-    "transition_name": _first_transition,
+    "transition_name": _first_action,
+    "transition": _first_action,
+    "action": _first_action,
+    "fmt": "csv",
 }
+
+# Routes whose object is regional public information (not a tenant's): for them the matrix checks only that
+# the body names no other tenant, not the status. Each entry says why.
+BODY_CHECK_ONLY: dict[str, str] = {}
 
 # (route, kwarg) → Target found by probing with A's own objects (see ``probe_unresolved``).
 _PROBED: dict[tuple[str, str], Target] = {}
+# (route, kwarg) the probe already tried without success in this process: not probed again for every world.
+_PROBE_FAILED: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -173,31 +189,51 @@ class Target:
     field: str  # "pk" or a field name
 
 
+def _name_guess(route: Route) -> Target | None:
+    """The URL name often says what the page is about ("application_detail" → Application), but an action's name
+    can mislead ("comment" on an item's page): the probe checks this guess first, it never trusts it blindly."""
+    name = (route.name or "").split(":")[-1]
+    tokens = name.split("_")
+    for size in range(len(tokens), 0, -1):
+        for start in range(0, len(tokens) - size + 1):
+            found = _models_named("_".join(tokens[start : start + size]), _app_labels(route))
+            if found:
+                return Target(found[0], "pk")
+    return None
+
+
 def resolve_kwarg(route: Route, kwarg: str) -> Target | None:
     if (route.route, kwarg) in _PROBED:
         return _PROBED[(route.route, kwarg)]
+    target = _declared_target(route, kwarg)
+    if target is None and kwarg in PK_NAMES:
+        return _name_guess(route)
+    return target
+
+
+def _declared_target(route: Route, kwarg: str) -> Target | None:
+    """Explicit table, the view's declared model, or the ``<model>_pk`` convention."""
     if kwarg in KWARG_MODELS:
         parts = KWARG_MODELS[kwarg].split(".")
         return Target(apps.get_model(parts[0], parts[1]), parts[2] if len(parts) > 2 else "pk")
     labels = _app_labels(route)
     if kwarg in PK_NAMES:
         model = _view_model(route.callback)
-        if model is not None:
-            return Target(model, "pk")
-        # The URL name says what the page is about: "application_detail" → Application.
-        name = (route.name or "").split(":")[-1]
-        tokens = name.split("_")
-        for size in range(len(tokens), 0, -1):
-            for start in range(0, len(tokens) - size + 1):
-                found = _models_named("_".join(tokens[start : start + size]), labels)
-                if found:
-                    return Target(found[0], "pk")
-        return None
+        return Target(model, "pk") if model is not None else None
     match = re.fullmatch(r"(?P<token>.+?)_(?:pk|id)", kwarg)
     if match:
         found = _models_named(match.group("token"), labels)
         if found:
             return Target(found[0], "pk")
+        return None
+    # A kwarg named like a unique field of one of the route's models: ``slug`` → Call.slug.
+    fields = [
+        m
+        for m in _app_models(labels)
+        if any(f.name == kwarg and (f.unique or isinstance(f, models.SlugField)) for f in m._meta.concrete_fields)
+    ]
+    if len(fields) == 1:
+        return Target(fields[0], kwarg)
     return None
 
 
@@ -284,25 +320,42 @@ def probe_unresolved(side: Side, clients: list) -> None:
     answers something else than 404 to the side's own people; that model is remembered for the route.
     """
     for route in gated_routes():
-        unresolved = [k for k in route.kwargs if k not in KWARG_VALUES and resolve_kwarg(route, k) is None]
-        if len(unresolved) != 1:
+        unresolved = [k for k in route.kwargs if k not in KWARG_VALUES and _declared_target(route, k) is None]
+        if (
+            len(unresolved) != 1
+            or (route.route, unresolved[0]) in _PROBED
+            or (route.route, unresolved[0]) in _PROBE_FAILED
+        ):
             continue
         kwarg = unresolved[0]
         labels = _app_labels(route)
+        guess = _name_guess(route) if kwarg in PK_NAMES else None
         candidates = sorted(
-            (m for m in {*side.owned, *_app_models(labels)}),
+            (m for m in {*(m for m in side.owned if m._meta.app_label in labels), *_app_models(labels)}),
             key=lambda m: (m._meta.app_label not in labels, m._meta.label),
         )
-        for model in candidates:
-            _PROBED[(route.route, kwarg)] = Target(model, "pk")
-            try:
-                url = build_url(route, side)
-            except Unresolvable:
-                del _PROBED[(route.route, kwarg)]
-                continue
-            if any(client.get(url).status_code not in (404, 500) for client in clients):
+        if guess is not None:
+            candidates = [guess.model] + [m for m in candidates if m is not guess.model]
+        # GET first; a POST-only view answers 405 to every candidate, so it is probed with an empty POST
+        # (a form without data is refused by the view, after its scoped lookup).
+        for method in ("get", "post"):
+            found = None
+            for model in candidates:
+                _PROBED[(route.route, kwarg)] = Target(model, "pk")
+                try:
+                    url = build_url(route, side)
+                except Unresolvable:
+                    continue
+                finally:
+                    del _PROBED[(route.route, kwarg)]
+                if any(getattr(c, method)(url).status_code not in (404, 405, 500) for c in clients):
+                    found = model
+                    break
+            if found is not None:
+                _PROBED[(route.route, kwarg)] = Target(found, "pk")
                 break
-            del _PROBED[(route.route, kwarg)]
+        else:
+            _PROBE_FAILED.add((route.route, kwarg))
 
 
 def _app_models(labels: tuple[str, ...]) -> list[type[models.Model]]:

@@ -53,6 +53,27 @@ def tenant_models() -> list[type[models.Model]]:
     return found
 
 
+# Apps whose region-linked rows are the tenancy itself (regions, departments, staff), not a module's rows.
+CORE_APPS = {"establishments", "accounts", "auth", "admin", "contenttypes", "sessions", "account", "mfa",
+             "socialaccount", "simple_history"}  # fmt: skip
+
+
+def region_scoped_models() -> list[tuple[type[models.Model], str]]:
+    """(model, lookup path to Region) for the modules' non-tenant models tied to a region, shortest path first."""
+    from .urlwalk import _path_to
+
+    found = []
+    for model in apps.get_models():
+        if model._meta.app_label in CORE_APPS or model.__name__.startswith("Historical"):
+            continue
+        if isinstance(model._default_manager.all(), TenantQuerySet):
+            continue
+        path = _path_to(model, Region)
+        if path and "establishment" not in path:
+            found.append((model, path))
+    return sorted(found, key=lambda item: item[1].count("__"))
+
+
 def tenant_field(model: type[models.Model]) -> str:
     return getattr(model, "tenant_field", "establishment")
 
@@ -226,6 +247,18 @@ def _side(name: str, letter: str, region_code: str, dept_code: str, finess_prefi
     director = MembershipFactory(establishment=establishment, role=Role.DIRECTOR).user
     member = MembershipFactory(establishment=establishment, role=Role.MEMBER).user
     side = Side(establishment=establishment, director=director, member=member)
+    # Regional rows of the modules (a call of the region, its required documents…), so that URLs naming them can
+    # be built with the other region's rows.
+    for model, path in region_scoped_models():
+        factory = factory_for(model)
+        if factory is None or model._default_manager.filter(**{path: region}).exists():
+            continue
+        try:
+            with transaction.atomic():
+                factory(**{path: region})
+            side.build_notes[f"{model._meta.label} (regional)"] = f"factory {factory.__name__}"
+        except Exception as exc:  # noqa: BLE001 - the matrix reports the URLs it then cannot build
+            side.build_notes[f"{model._meta.label} (regional)"] = f"factory {factory.__name__} failed: {exc!r}"
     # Parents first: a model owned through ``application__establishment`` comes after Application.
     for index, model in enumerate(sorted(tenant_models(), key=lambda m: tenant_field(m).count("__"))):
         # Each model gets its own pk range: a pk then designates one model only (see urlwalk.probe_unresolved).
@@ -259,7 +292,7 @@ def _probe(world: World) -> None:
     from .urlwalk import probe_unresolved
 
     clients = []
-    for role in ("director_a", "member_a", "crrc_staff_a"):
+    for role in ("director_a", "crrc_staff_a"):
         client = Client(raise_request_exception=False)
         client.force_login(world.users[role], backend="django.contrib.auth.backends.ModelBackend")
         clients.append(client)
