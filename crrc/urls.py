@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from . import views
 
@@ -12,7 +14,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("branding/<str:code>.css", views.branding_css, name="branding_css"),
     path("branding/<str:code>/logo", views.branding_logo, name="branding_logo"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Anonymous visitors choose their language too (the login page is the first page most people see).
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("etablissements/", include("establishments.urls")),

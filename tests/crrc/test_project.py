@@ -67,3 +67,11 @@ def test_docker_compose_file_is_accepted(tmp_path):
             env_file.unlink()
     assert result.returncode == 0, result.stderr
     assert set(result.stdout.split()) == {"web", "worker", "beat", "db", "redis"}
+
+
+@pytest.mark.django_db
+def test_anonymous_visitor_can_switch_to_english(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert response.cookies["django_language"].value == "en"
