@@ -417,3 +417,12 @@ def test_menu_marks_my_establishments_as_current_page(client):
     )
     assert f'href="{reverse("establishments:mine")}" aria-current="page"' in page
     assert f'href="{reverse("home")}" aria-current="page"' not in page
+
+
+def test_my_establishments_lists_invitations_for_my_verified_address(client):
+    invitation = InvitationFactory()
+    InvitationFactory()  # sent to someone else
+    page = _text(_login(client, UserFactory(email=invitation.email)).get(reverse("establishments:mine")))
+    assert "Invitations reçues" in page
+    assert page.count("Voir l'invitation") == 1
+    assert reverse("establishments:invitation", args=[invitation.token]) in page
