@@ -3,10 +3,13 @@
 from collections.abc import Callable
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from establishments.selectors import is_staff_user
 
@@ -36,3 +39,17 @@ class StaffMfaRequiredMiddleware:
             )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class FrenchFirstLocaleMiddleware(LocaleMiddleware):
+    """French unless the visitor chose another language with the switcher (cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; the portal is French first, so a
+    browser set to English still gets French until its user asks for English.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -75,3 +75,16 @@ def test_anonymous_visitor_can_switch_to_english(client):
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
     assert response.cookies["django_language"].value == "en"
+
+
+@pytest.mark.django_db
+def test_french_by_default_even_for_an_english_browser(client):
+    response = client.get("/accounts/login/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="fr">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_english_once_chosen(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/accounts/login/")
+    assert '<html lang="en">' in response.content.decode()
