@@ -33,6 +33,7 @@ class DecisionForm(forms.Form):
 
 
 class CorrectionForm(forms.Form):
+    prefix = "correction"  # the detail page has several forms: keep ids unique
     kind = forms.ChoiceField(label=_("Motif"), choices=CorrectionRequest.Kind.choices)
     message = forms.CharField(
         label=_("Ce qui doit être corrigé"), widget=forms.Textarea(attrs={"rows": 3}), max_length=3000
@@ -83,6 +84,7 @@ class LabelCreateForm(forms.Form):
 
 
 class AttributeKindForm(forms.Form):
+    prefix = "attribution"
     kind = forms.ModelChoiceField(label=_("Type de projet attribué"), queryset=None, empty_label=None)
 
     def __init__(self, *args, call: Call, **kwargs) -> None:
@@ -91,6 +93,7 @@ class AttributeKindForm(forms.Form):
 
 
 class PaidForm(forms.Form):
+    prefix = "paid"
     amount = forms.DecimalField(
         label=_("Montant versé (€)"), required=False, min_value=0, decimal_places=2,
         help_text=_("Vide = montant accordé."),

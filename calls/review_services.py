@@ -185,7 +185,12 @@ DECISIONS = {
 def decide(application: Application, user, decision: str, reason: str = "", amount: Decimal | None = None):
     """One decision through the workflow services (which hold the budget guard)."""
     if decision == "accept":
-        return services.accept(application, user, amount=amount, comment=reason)
+        # services.accept falls back to the applicant's preference when no kind is passed, even if a reviewer
+        # attributed another one beforehand: pass the attributed kind explicitly.
+        application.refresh_from_db(fields=["attributed_kind"])
+        return services.accept(
+            application, user, amount=amount, comment=reason, attributed_kind=application.attributed_kind
+        )
     if decision == "refuse":
         return services.refuse(application, user, reason)
     if decision == "close_without_follow_up":
