@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db import models
+from django.db import models, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from crrc.tenancy import TenantQuerySet
@@ -289,8 +289,13 @@ class Unresolvable(Exception):
 
 
 def build_url(route: Route, side: Side) -> str:
-    """The concrete URL of ``route`` pointing at ``side``'s objects; raises ``Unresolvable`` with the fix."""
+    """The concrete URL of ``route`` pointing at ``side``'s objects; raises ``Unresolvable`` with the fix.
+
+    Later kwargs are chosen coherent with earlier ones (``/dossier/<pk>/piece/<document_pk>/``: a document of
+    that application's call), as the view expects of a genuine URL.
+    """
     values = {}
+    anchors: list[models.Model] = []
     for kwarg in route.kwargs:
         if kwarg in KWARG_VALUES:
             value = KWARG_VALUES[kwarg]
@@ -302,15 +307,57 @@ def build_url(route: Route, side: Side) -> str:
                 f"{route.label}: cannot tell which model the URL kwarg {kwarg!r} designates. Add one line to "
                 f'KWARG_MODELS in tests/gates/urlwalk.py, e.g. {kwarg!r}: "app_label.Model".'
             )
-        obj = object_of(side, target.model)
+        obj = _related_row(target.model, anchors, side) if anchors else None
+        obj = obj or object_of(side, target.model)
         if obj is None:
             raise Unresolvable(
                 f"{route.label}: no {target.model._meta.label} row for {side.establishment.name}. Give the model a "
                 f"factory in tests/{target.model._meta.app_label}/factories.py (the gates build rows with it)."
             )
         values[kwarg] = getattr(obj, target.field)
+        anchors.append(obj)
     url = "/" + _PARAM.sub(lambda m: str(values[m.group("name")]), route.route)
     return url
+
+
+def _related_row(model: type[models.Model], anchors: list[models.Model], side: Side) -> models.Model | None:
+    """A row of ``model`` tied to the objects already in the URL (directly, or through a shared parent);
+    built with the model's factory when none exists yet."""
+    from .world import factory_for
+
+    for anchor in reversed(anchors):
+        for f in model._meta.concrete_fields:
+            if not isinstance(f, models.ForeignKey):
+                continue
+            if isinstance(anchor, f.related_model):
+                lookup = {f.name: anchor}
+            else:
+                shared = next(
+                    (
+                        g
+                        for g in anchor._meta.concrete_fields
+                        if isinstance(g, models.ForeignKey) and g.related_model is f.related_model
+                    ),
+                    None,
+                )
+                if shared is None or getattr(anchor, shared.attname) is None:
+                    continue
+                lookup = {f.attname: getattr(anchor, shared.attname)}
+            if type(anchor) is model:
+                continue
+            if isinstance(model._default_manager.all(), TenantQuerySet):
+                # Never the other side's row: a tenant row in the URL is always the side's own.
+                lookup[tenant_field(model)] = side.establishment
+            row = model._default_manager.filter(**lookup).order_by("pk").first()
+            if row is None and (factory := factory_for(model)) is not None:
+                try:
+                    with transaction.atomic():
+                        row = factory(**lookup)
+                except Exception:  # noqa: BLE001 - fall back to the side's generic row
+                    row = None
+            if row is not None:
+                return row
+    return None
 
 
 def probe_unresolved(side: Side, clients: list) -> None:
