@@ -3,7 +3,7 @@
 Beat schedule (``CELERY_BEAT_SCHEDULE``)::
 
     "calls-review-daily-digest": {"task": "calls.review_tasks.send_daily_digests",
-                                  "schedule": crontab(hour=7, minute=30)},
+                                  "schedule": crontab(hour=7, minute=15)},
     "calls-review-weekly-digest": {"task": "calls.review_tasks.send_weekly_digests",
                                    "schedule": crontab(hour=7, minute=45, day_of_week="mon")},
     "calls-review-refresh-priorities": {"task": "calls.review_tasks.refresh_open_priorities",

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from establishments.selectors import staff_regions
+
 from . import eligibility, review_exports, review_services, services
 from .models import Application
 from .review_forms import (
@@ -60,7 +62,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "applications", filter=Q(applications__state__in=[State.EN_CONSTRUCTION, State.EN_INSTRUCTION])
         ),
     )
-    if not calls and not reviewable_calls(request.user).exists():
+    if not staff_regions(request.user).exists():
         # Not staff of any region: the review side does not exist for them.
         raise Http404
     return render(request, "calls/review/index.html", {"calls": calls.order_by("-opens_at")})

@@ -241,6 +241,19 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Calls: at closing, submitted applications go to review (drafts stay drafts); drafts reminded 2 days before.
     "calls-close-due-calls": {"task": "calls.tasks.close_due_calls", "schedule": 300.0},
     "calls-draft-reminders": {"task": "calls.tasks.remind_drafts_before_closing", "schedule": 900.0},
+    # Calls review: reviewers' daily and weekly digests (per their setting), priorities refreshed nightly.
+    "calls-review-daily-digest": {
+        "task": "calls.review_tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    "calls-review-weekly-digest": {
+        "task": "calls.review_tasks.send_weekly_digests",
+        "schedule": crontab(hour=7, minute=45, day_of_week="mon"),
+    },
+    "calls-review-refresh-priorities": {
+        "task": "calls.review_tasks.refresh_open_priorities",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- Security (hardened further in production) -------------------------------------------------
