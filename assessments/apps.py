@@ -16,6 +16,15 @@ class AssessmentsConfig(AppConfig):
             from establishments.staffing import register_crrc_staff_permissions
         except ImportError:
             return
-        for model in ("grid", "question", "measure"):
+        for model in (
+            "grid",
+            "section",
+            "level",
+            "question",
+            "answeroption",
+            "measure",
+            "answer",
+            "assessmenttransition",
+        ):
             register_crrc_staff_permissions(f"assessments.{model}", {"view"})
         register_crrc_staff_permissions("assessments.assessment", {"view"})

@@ -46,7 +46,7 @@ def test_fill_self_assessment_see_kit_plan_actions_and_download_synthesis(page: 
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Auto-évaluation avant un exercice de crise cyber (kits ANS)"
     )
-    expect(page.get_by_role("note")).to_contain_text("Grille illustrative")
+    expect(page.get_by_role("note")).to_contain_text("Grille illustrative : les 23 questions officielles")
 
     # 2. Each answer is saved as it is given (htmx), the progress follows.
     page.get_by_label("Oui, il y a plus d'un an").check()
