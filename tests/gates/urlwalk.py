@@ -34,7 +34,8 @@ SKIPPED_NAMES = {
     "branding_logo": "public per-region logo",
 }
 
-# kwarg name -> "app_label.Model" (or "app_label.Model.field" when the kwarg is not the pk).
+# kwarg name -> "app_label.Model" (or "app_label.Model.field" when the kwarg is not the pk). A key can also be
+# "<namespace:url_name>.<kwarg>" for one route only, e.g. "calls_review:act.pk": "calls.Application".
 # Add one line here when the gate says a kwarg cannot be resolved.
 KWARG_MODELS: dict[str, str] = {
     "establishment_pk": "establishments.Establishment",
@@ -213,9 +214,10 @@ def resolve_kwarg(route: Route, kwarg: str) -> Target | None:
 
 def _declared_target(route: Route, kwarg: str) -> Target | None:
     """Explicit table, the view's declared model, or the ``<model>_pk`` convention."""
-    if kwarg in KWARG_MODELS:
-        parts = KWARG_MODELS[kwarg].split(".")
-        return Target(apps.get_model(parts[0], parts[1]), parts[2] if len(parts) > 2 else "pk")
+    for key in (f"{route.name}.{kwarg}", kwarg):
+        if key in KWARG_MODELS:
+            parts = KWARG_MODELS[key].split(".")
+            return Target(apps.get_model(parts[0], parts[1]), parts[2] if len(parts) > 2 else "pk")
     labels = _app_labels(route)
     if kwarg in PK_NAMES:
         model = _view_model(route.callback)
@@ -305,7 +307,7 @@ def build_url(route: Route, side: Side) -> str:
         if target is None:
             raise Unresolvable(
                 f"{route.label}: cannot tell which model the URL kwarg {kwarg!r} designates. Add one line to "
-                f'KWARG_MODELS in tests/gates/urlwalk.py, e.g. {kwarg!r}: "app_label.Model".'
+                f'KWARG_MODELS in tests/gates/urlwalk.py, e.g. "{route.name}.{kwarg}": "app_label.Model".'
             )
         obj = _related_row(target.model, anchors, side) if anchors else None
         obj = obj or object_of(side, target.model)

@@ -121,7 +121,10 @@ def _dummy_value(f: models.Field, owner: Establishment, stamp: str):
     if isinstance(f, models.JSONField):
         return {}
     if isinstance(f, models.FileField):
-        return f"gates/{stamp}.pdf"
+        # A real file, so that download views find it.
+        from django.core.files.base import ContentFile
+
+        return f.storage.save(f"gates/{stamp}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
     if isinstance(f, models.UUIDField):
         import uuid
 
@@ -167,6 +170,19 @@ def generic_build(model: type[models.Model], owner: Establishment, user, owned: 
     return obj
 
 
+def _regional_parents(model: type[models.Model], owner: Establishment, path: str) -> dict:
+    """Foreign keys of ``model`` to region-scoped rows that exist in the owner's region (e.g. ``call``)."""
+    parents = {}
+    scoped = dict(region_scoped_models())
+    for f in model._meta.concrete_fields:
+        if not isinstance(f, models.ForeignKey) or path.split("__")[0] == f.name or f.related_model not in scoped:
+            continue
+        row = f.related_model._default_manager.filter(**{scoped[f.related_model]: owner.region}).order_by("pk").first()
+        if row is not None:
+            parents[f.name] = row
+    return parents
+
+
 def build_owned(model: type[models.Model], owner: Establishment, user, owned: dict) -> tuple[models.Model | None, str]:
     """One row of ``model`` owned by ``owner``; returns (row, how it was built or why it could not be).
 
@@ -176,12 +192,18 @@ def build_owned(model: type[models.Model], owner: Establishment, user, owned: di
     factory = factory_for(model)
     path = tenant_field(model)
     if factory is not None:
-        try:
-            with transaction.atomic():
-                # factory_boy accepts the tenant path as is: ``assessment__establishment=owner``.
-                return factory(**{path: owner}), f"factory {factory.__name__}"
-        except Exception as exc:  # noqa: BLE001 - reported to the test, which decides
-            return None, f"factory {factory.__name__} failed: {exc!r}"
+        # factory_boy accepts the tenant path as is: ``assessment__establishment=owner``. Regional parents (the
+        # call an application answers) are the owner's region's rows, so that reviewers' URLs are coherent.
+        regional = _regional_parents(model, owner, path)
+        attempts = [{path: owner, **regional}, {path: owner}] if regional else [{path: owner}]
+        error = None
+        for kwargs in attempts:
+            try:
+                with transaction.atomic():
+                    return factory(**kwargs), f"factory {factory.__name__}"
+            except Exception as exc:  # noqa: BLE001 - reported to the test, which decides
+                error = exc
+        return None, f"factory {factory.__name__} failed: {error!r}"
     try:
         with transaction.atomic():
             obj = generic_build(model, owner, user, {k: v for k, v in owned.items() if k is not model})
