@@ -362,7 +362,12 @@ def _read_rows(upload) -> list[tuple[int, dict]]:
 
 
 def _validate(establishment: Establishment, raw_rows, user) -> list[ParsedRow]:
-    items = {item.pk: item for item in ActionItem.objects.filter(plan__establishment=establishment)}
+    items = {
+        item.pk: item
+        for item in ActionItem.objects.filter(plan__establishment=establishment)
+        .select_related("owner")
+        .select_for_update(of=("self",))
+    }
     owners = {u.email.lower(): u for u in selectors.owner_choices(establishment)}
     errors: list[RowError] = []
     parsed: list[ParsedRow] = []
