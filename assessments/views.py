@@ -83,11 +83,12 @@ def answer(request: HttpRequest, assessment_pk: int, question_pk: int) -> HttpRe
         option_ids, version = [-1], 0
     changed: set[int] = {question_pk}
     error = ""
+    exc_kind: ValidationError | None = None
     try:
         outcome = services.record_answer(assessment, question_pk, option_ids, request.user, version)
         changed = outcome.changed_question_ids
     except ValidationError as exc:
-        error = exc.messages[0]
+        error, exc_kind = exc.messages[0], exc
     view = selectors.fill_view(assessment)
     if question_pk not in view.snap.questions:
         raise Http404
@@ -104,8 +105,9 @@ def answer(request: HttpRequest, assessment_pk: int, question_pk: int) -> HttpRe
         {"assessment": assessment, "qv": main, "others": others, "can_edit": True, "view": view},
     )
     if error:
-        response.status_code = 409 if "modifiée" in error or "effacée" in error else 422
-        response["HX-Reswap"] = "outerHTML"
+        # htmx swaps only 2xx answers: the refusal is shown in place of the question, with the current answer;
+        # the header tells scripts and tests that nothing was saved.
+        response["X-Answer-Refused"] = "conflict" if isinstance(exc_kind, services.AnswerConflict) else "invalid"
     return response
 
 

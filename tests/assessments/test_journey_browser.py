@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from action_plans.models import ActionItem
 from assessments import services
+from assessments.models import Assessment
 from establishments.roles import Role
 from tests.establishments.factories import EstablishmentFactory, MembershipFactory, UserFactory
 
@@ -51,7 +52,15 @@ def test_fill_self_assessment_see_kit_plan_actions_and_download_synthesis(page: 
     # 2. Each answer is saved as it is given (htmx), the progress follows.
     page.get_by_label("Oui, il y a plus d'un an").check()
     expect(page.locator("#crrc-progress")).to_contain_text("1 question(s) répondue(s) sur 3")
-    page.get_by_label("Non", exact=True).check()
+    # A colleague answers the next question while the page is open: our stale choice is refused, not lost silently.
+    colleague = MembershipFactory(establishment=establishment, role=Role.DIRECTOR).user
+    answer(Assessment.objects.get(), "identite-cellule-crise", "identite-cellule-crise-oui", user=colleague)
+    crisis_cell = page.get_by_role("group", name="Une cellule de crise est-elle prévue dans votre organisation ?")
+    crisis_cell.get_by_label("Non", exact=True).check()
+    expect(crisis_cell.get_by_role("alert")).to_contain_text(f"modifiée par {colleague.email}")
+    expect(crisis_cell.get_by_label("Oui", exact=True)).to_be_checked()
+    crisis_cell.get_by_label("Non", exact=True).check()
+    expect(crisis_cell).to_contain_text(f"enregistrée par {rssi.email}")
     expect(page.locator("#crrc-progress")).to_contain_text("2 question(s) répondue(s) sur 3")
     privileged = page.get_by_role("group", name=re.compile("utilisateurs disposant de privilèges"))
     privileged.get_by_label("Ils ne sont pas identifiés.").check()
