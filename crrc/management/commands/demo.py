@@ -6,6 +6,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import User
+from establishments.management.commands.demo_accounts import DEMO_PASSWORD
+
+DEMO_DOMAIN = "@demo.crrc.example"
+
 # FINESS extracts loaded for the demo (see PROVENANCE.md beside them): two full regions and a national sample.
 FINESS_FILES = (
     "finess_et_20210108_occitanie.csv",
@@ -37,11 +42,46 @@ class Command(BaseCommand):
         self.stdout.write(self.style.MIGRATE_HEADING("— géographie et FINESS"))
         call_command("load_geo")
         call_command("import_finess", *[str(finess_dir / name) for name in FINESS_FILES])
-        # The accounts are printed last, so that the credentials are what the newcomer sees.
-        accounts = StringIO()
-        call_command("demo_accounts", stdout=accounts)
+        call_command("demo_accounts", stdout=StringIO())
         for step in MODULE_STEPS:
             self.stdout.write(self.style.MIGRATE_HEADING(f"— {step}"))
             call_command(step)
-        self.stdout.write(self.style.MIGRATE_HEADING("— comptes de démonstration"))
-        self.stdout.write(accounts.getvalue())
+        # The accounts come last, so that the credentials are what the newcomer sees.
+        self.stdout.write(self.style.MIGRATE_HEADING(f"— comptes de démonstration (mot de passe : {DEMO_PASSWORD})"))
+        for email, what in demo_accounts():
+            self.stdout.write(f"  {email:<48} {what}")
+        self.stdout.write(
+            "L'équipe CRRC, les référents ARS et le superutilisateur configurent la double authentification (TOTP) "
+            "à leur première connexion.\nPortail : http://127.0.0.1:8000"
+        )
+
+
+def demo_accounts() -> list[tuple[str, str]]:
+    """Every demo account with what it is, read back from the database (whichever module created it)."""
+    users = (
+        User.objects.filter(email__endswith=DEMO_DOMAIN)
+        .prefetch_related(
+            "memberships__establishment",
+            "memberships__organisation",
+            "staff_assignments__region",
+            "access_requests__establishment",
+        )
+        .order_by("email")
+    )
+    rows = []
+    for user in users:
+        roles = [
+            f"{m.get_role_display()}, {m.establishment or m.organisation}"
+            for m in user.memberships.all()
+            if m.is_active
+        ]
+        roles += [f"{a.get_kind_display()}, {a.region}" for a in user.staff_assignments.all() if a.is_active]
+        roles += [
+            f"demande de rattachement en attente, {r.establishment}"
+            for r in user.access_requests.all()
+            if r.status == r.Status.PENDING
+        ]
+        if user.is_superuser:
+            roles.append("Superutilisateur")
+        rows.append((user.email, " ; ".join(roles) or "compte sans rattachement"))
+    return rows
