@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+from django_htmx.middleware import HtmxDetails
 
 from establishments.selectors import active_memberships
 
@@ -28,6 +30,9 @@ def _requester_request(report):
     """A stand-in request for the participation providers, which scope their reads to ``request.user``."""
     request = HttpRequest()
     request.method = "GET"
+    hosts = [host for host in settings.ALLOWED_HOSTS if host and "*" not in host and not host.startswith(".")]
+    request.META.update({"HTTP_HOST": hosts[0] if hosts else "localhost", "SERVER_PORT": "443"})
+    request.htmx = HtmxDetails(request)  # providers may branch on request.htmx like the views do
     request.user = report.requested_by or AnonymousUser()
     return request
 

@@ -108,3 +108,41 @@ def test_establishment_sheet_lists_profile_and_members():
     assert "Membre" in text
     assert "Participations" in text
     print(f"establishment sheet rendered in {elapsed * 1000:.0f} ms")
+
+
+@pytest.fixture
+def participation_sections():
+    from establishments import participation
+
+    saved = dict(participation._registry)
+    yield participation
+    participation._registry.clear()
+    participation._registry.update(saved)
+
+
+def test_establishment_sheet_prints_each_module_participation_section(participation_sections):
+    from establishments.participation import Section
+    from reports.documents import build_establishment_sheet
+    from reports.models import Report
+
+    def calls_context(request, establishment):
+        assert request.user.is_authenticated  # scoped to the requester, as on the home page
+        return {"count": 2}
+
+    def broken_context(request, establishment):
+        raise RuntimeError("module en panne")
+
+    participation_sections.register(
+        Section("calls", "Appels à projets et candidatures", "reports/tests/section.html", 20, calls_context)
+    )
+    participation_sections.register(
+        Section("exercises", "Exercices de crise", "reports/tests/section.html", 50, broken_context)
+    )
+    membership = MembershipFactory(establishment=EstablishmentFactory(name="CH de Lunel"))
+    report = Report(establishment=membership.establishment, kind="establishment_sheet", requested_by=membership.user)
+    document = build_establishment_sheet(report)
+    text = pdf_text(render_pdf(document.template_name, document.context, title=document.title))
+    assert "Candidatures : 2 dossier(s) pour CH de Lunel" in text
+    assert "Déposer un dossier" not in text  # forms and buttons are web-only
+    assert "Exercices de crise" in text and "n'a pas pu être imprimée" in text
+    assert "Pas encore de participation" in text and "Sensibilisation" in text  # built-in empty states, listed
