@@ -8,7 +8,7 @@ from django.utils import timezone
 from action_plans import services
 from action_plans.models import ActionItem
 from action_plans.workflow import Priority, Status
-from establishments.roles import Role
+from establishments.roles import Role, StaffKind
 from tests.establishments.factories import EstablishmentFactory
 
 from .factories import ActionItemFactory, member, region_staff
@@ -228,3 +228,18 @@ def test_plan_page_queries_are_bounded(client, django_assert_max_num_queries, es
     with django_assert_max_num_queries(12):
         response = client.get(reverse("action_plans:plan", args=[establishment.pk]))
     assert response.text.count('<tr id="item-') == 60
+
+
+def test_ars_reviewer_of_the_region_reads_the_plan(client, establishment, item):
+    client.force_login(region_staff(establishment.region, kind=StaffKind.ARS_REVIEWER))
+    response = client.get(reverse("action_plans:plan", args=[establishment.pk]))
+    assert "Mettre en place des sauvegardes hors ligne" in response.text
+    assert "lecture seule" in response.text
+    assert client.post(reverse("action_plans:comment", args=[item.pk]), {"body": "Vu"}).status_code == 403
+
+
+def test_sort_by_deadline(client, establishment, manager, item):
+    services.create_item(establishment, manager, title="Urgent demain", deadline=timezone.localdate() + timedelta(1))
+    client.force_login(manager)
+    text = client.get(reverse("action_plans:plan", args=[establishment.pk]), {"sort": "deadline"}).text
+    assert text.index("Urgent demain") < text.index("Mettre en place des sauvegardes")
