@@ -266,3 +266,21 @@ def test_member_of_another_establishment_gets_404_everywhere(
         report_services.request_report(
             outsider.memberships.get().establishment, "assessment_synthesis", outsider, self_assessment.pk
         )
+
+
+def test_fill_page_of_the_full_diagnostic_is_bounded(client, grids, establishment, rssi, django_assert_max_num_queries):
+    diagnostic = services.start_assessment(establishment, grids[MAC], rssi)
+    answer(
+        diagnostic,
+        "contexte-opere-systemes-information-industriels",
+        "contexte-opere-systemes-information-industriels-non",
+    )
+    answer(diagnostic, "securite-infrastructure-pare-feu-deploye", "securite-infrastructure-pare-feu-deploye-oui")
+    login(client, rssi)
+    client.get(reverse("assessments:detail", args=[diagnostic.pk]))  # grid snapshot cached after the first view
+
+    with django_assert_max_num_queries(15):
+        page = client.get(reverse("assessments:detail", args=[diagnostic.pk])).content.decode()
+
+    assert page.count('class="crrc-question"') == 45 + 2  # top-level questions + the firewall's two drawers
+    assert page.count(" hidden>") == 5  # industrial questions hidden once the context says "none"
