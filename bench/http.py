@@ -20,7 +20,19 @@ from django.test import Client
 HERE = Path(__file__).resolve().parent
 # Page names that change data or download files are not benchmarked (GET of a confirmation form is not a key page).
 SKIP_WORDS = ("retirer", "remove", "delete", "supprimer", "invit", "export", "download", "telecharger", "pdf")
-PREFER_WORDS = ("mine", "home", "detail", "plan", "application", "candidature", "review", "instruction", "list")
+# The key pages first (establishment home, reviewer's application list, action plan), then the others.
+KEY_PAGES = (
+    "establishments:home",
+    "action_plans:plan",
+    "calls_review:list",
+    "calls_review:index",
+    "calls:application",
+    "assessments:detail",
+    "calls:list",
+    "establishments:mine",
+    "assessments:region",
+    "action_plans:index",
+)
 
 
 def ensure_wrk() -> str | None:
@@ -106,7 +118,7 @@ def key_pages(user, establishment, limit: int) -> list[tuple[str, str]]:
             continue
         response = client.get(url)
         if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
-            rank = next((i for i, w in enumerate(PREFER_WORDS) if w in name.lower()), len(PREFER_WORDS))
+            rank = KEY_PAGES.index(name) if name in KEY_PAGES else len(KEY_PAGES)
             found.append((rank, name, url))
     found.sort()
     return [(name, url) for _, name, url in found[:limit]]

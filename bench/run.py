@@ -15,7 +15,6 @@ import datetime
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -160,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
     from bench.http import Gunicorn, check_ok, ensure_wrk, key_pages, run_wrk, session_cookie
+    from establishments.roles import StaffKind
 
     wrk = ensure_wrk()
     if wrk is None:
@@ -169,32 +169,49 @@ def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
         (f"establishment user: {name}", url, director_cookie) for name, url in key_pages(director, establishment, 4)
     ]
     targets += [(f"ARS reviewer: {name}", url, reviewer_cookie) for name, url in key_pages(reviewer, establishment, 2)]
+    crrc = reviewer.__class__.objects.get(email=f"{StaffKind.CRRC_STAFF}@bench.example.org")
+    crrc_cookie = session_cookie(crrc)
+    targets += [(f"CRRC staff: {name}", url, crrc_cookie) for name, url in key_pages(crrc, establishment, 2)]
     workers = (os.cpu_count() or 2) * 2 + 1
     log(f"HTTP: gunicorn {workers} workers × 2 threads, wrk {args.connections} connections, {args.http_seconds} s each")
     server = Gunicorn({**env}, workers=workers, threads=2, log=workdir / "gunicorn.log")
     rows = []
+    bare_url = "/__bench__/bare"
     try:
-        bare_url = "/__bench__/bare"
-        for label, url, cookie in [("bare Django view (ceiling)", bare_url, director_cookie), *targets]:
+        # The machine is shared: the ceiling is measured before and after every page, and each page's ratio is
+        # taken against the mean of the two runs that frame it, so that drift in the load cancels out.
+        previous_bare = _bare(wrk, server, args, director_cookie, rows, "bare Django view (ceiling)")
+        for label, url, cookie in targets:
             status = check_ok(server.base, url, cookie)
             if status != 200:
                 rows.append({"page": label, "url": url, "status": status, "skipped": "not 200 before the run"})
                 continue
             run_wrk(wrk, server.base, url, cookie, 2, args.connections, 2)  # warm-up
             measure = run_wrk(wrk, server.base, url, cookie, args.http_seconds, args.connections, 2)
-            rows.append({"page": label, "url": url, **measure})
-            log(f"  {label} {url}: {measure}")
-        # The ceiling again at the end: the machine is shared, so its drift is shown.
-        again = run_wrk(wrk, server.base, bare_url, director_cookie, args.http_seconds, args.connections, 2)
-        rows.append({"page": "bare Django view (again, at the end)", "url": bare_url, **again})
-        log(f"  bare again: {again}")
+            next_bare = _bare(wrk, server, args, director_cookie, rows, "bare Django view (ceiling, again)")
+            ceiling = (previous_bare["rps"] + next_bare["rps"]) / 2
+            row = {"page": label, "url": url, **measure, "ratio_to_bare": round(measure["rps"] / ceiling, 3)}
+            rows.insert(len(rows) - 1, row)
+            log(f"  {label} {url}: {row}")
+            previous_bare = next_bare
     finally:
         server.stop()
-    ceiling = statistics.mean(r["rps"] for r in rows if r["url"] == "/__bench__/bare" and "rps" in r)
     for row in rows:
-        if "rps" in row:
-            row["ratio_to_bare"] = round(row["rps"] / ceiling, 3)
+        if row.get("url") == bare_url:
+            row["ratio_to_bare"] = 1.0
     return {"gunicorn_workers": workers, "threads": 2, "connections": args.connections, "pages": rows}
+
+
+def _bare(wrk, server, args, cookie, rows, label) -> dict:
+    from bench.http import run_wrk
+
+    url = "/__bench__/bare"
+    if not rows:
+        run_wrk(wrk, server.base, url, cookie, 2, args.connections, 2)  # warm-up
+    measure = run_wrk(wrk, server.base, url, cookie, args.http_seconds, args.connections, 2)
+    rows.append({"page": label, "url": url, **measure})
+    log(f"  {label}: {measure}")
+    return measure
 
 
 def _md(results: dict) -> str:
@@ -230,6 +247,8 @@ def _md(results: dict) -> str:
             "",
             f"## Pages under wrk ({http['connections']} connections, gunicorn {http['gunicorn_workers']} workers × "
             f"{http['threads']} threads, 127.0.0.1)",
+            "",
+            "Each page's ratio is its throughput over the mean of the bare-view runs just before and after it.",
             "",
             "| page | URL | req/s | median (ms) | p95 (ms) | errors | ratio to bare view |",
             "|---|---|---|---|---|---|---|",
