@@ -19,7 +19,7 @@ from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -66,7 +66,13 @@ COLUMNS = [
 ]
 HEADERS = {c.header: c.key for c in COLUMNS}
 REQUIRED_HEADERS = [c.header for c in COLUMNS if c.key in {"id", "title", "priority", "status", "owner", "deadline"}]
-STATUS_BY_LABEL = {str(label).lower(): value for value, label in Status.choices} | {v: v for v in Status.values}
+# The tracking tool is a French document whatever the interface language, so the file reads the same both ways.
+FILE_LANGUAGE = "fr"
+
+
+def _status_by_label() -> dict[str, str]:
+    with translation.override(FILE_LANGUAGE):
+        return {str(label).lower(): value for value, label in Status.choices} | {v: v for v in Status.values}
 
 
 def export_filename(establishment: Establishment, today: date) -> str:
@@ -78,6 +84,11 @@ def _status_labels() -> list[str]:
 
 
 def export_plan(establishment: Establishment, items) -> bytes:
+    with translation.override(FILE_LANGUAGE):
+        return _export_plan(establishment, items)
+
+
+def _export_plan(establishment: Establishment, items) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
@@ -372,6 +383,7 @@ def _validate(establishment: Establishment, raw_rows, user) -> list[ParsedRow]:
     errors: list[RowError] = []
     parsed: list[ParsedRow] = []
     seen_ids: dict[int, int] = {}
+    status_by_label = _status_by_label()
     for line, data in raw_rows:
         problems: list[str] = []
         item = None
@@ -403,7 +415,7 @@ def _validate(establishment: Establishment, raw_rows, user) -> list[ParsedRow]:
                 _("priorité « %(value)s » inconnue (attendu : P1, P2 ou P3)") % {"value": _text(data.get("priority"))}
             )
         status_text = _text(data.get("status")).lower()
-        status = STATUS_BY_LABEL.get(status_text) if status_text else (item.status if item else Status.TODO)
+        status = status_by_label.get(status_text) if status_text else (item.status if item else Status.TODO)
         if status is None:
             problems.append(
                 _("statut « %(value)s » inconnu (attendu : %(choices)s)")
@@ -517,7 +529,7 @@ def import_plan(establishment: Establishment, upload, user) -> ImportResult:
         raise ImportRefused(exc.messages[0]) from exc
     raw_rows = _read_rows(upload)
     result = ImportResult()
-    with transaction.atomic():
+    with translation.override(FILE_LANGUAGE), transaction.atomic():
         rows = _validate(establishment, raw_rows, user)
         for row in rows:
             try:

@@ -251,3 +251,16 @@ def test_reader_cannot_import(client, establishment, items, reader):
         reverse("action_plans:import", args=[establishment.pk]), {"file": upload(exported(establishment))}
     )
     assert response.status_code == 403
+
+
+def test_the_file_is_french_whatever_the_interface_language(establishment, items, manager):
+    from django.utils import translation
+
+    with translation.override("en"):
+        workbook = exported(establishment)
+        sheet = workbook[xlsx.SHEET]
+        assert sheet.cell(row_of(sheet, items[0]), COL["status"]).value == "À faire"
+        sheet.cell(row_of(sheet, items[0]), COL["status"]).value = "En cours"
+        result = xlsx.import_plan(establishment, upload(workbook), manager)
+    assert result.updated == 1
+    assert ActionItem.objects.get(pk=items[0].pk).status == Status.IN_PROGRESS
