@@ -314,8 +314,8 @@ def upload(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
 
 
 @require_POST
-def remove(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
-    application = _application(request, pk)
+def remove(request: HttpRequest, application_pk: int, attachment_pk: int) -> HttpResponse:
+    application = _application(request, application_pk)
     attachment = get_object_or_404(application.attachments.filter(is_current=True), pk=attachment_pk)
     try:
         services.remove_attachment(attachment, request.user)
@@ -326,10 +326,10 @@ def remove(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
 
 
 @require_GET
-def download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+def download(request: HttpRequest, application_pk: int, attachment_pk: int) -> FileResponse:
     """Streamed to members and staff who may see the application; never by a public URL."""
     attachment = get_for_user_or_404(
-        Attachment.objects.select_related("application"), request.user, pk=attachment_pk, application_id=pk
+        Attachment.objects.select_related("application"), request.user, pk=attachment_pk, application_id=application_pk
     )
     try:
         handle = attachment.file.open("rb")

@@ -51,6 +51,7 @@ class DocumentFactory(DjangoModelFactory):
     accepted_types = factory.LazyFunction(lambda: ["pdf"])
     max_size_mb = 5
     phase = RequiredDocument.Phase.APPLICATION
+    template = factory.django.FileField(filename="modele.pdf", data=PDF_BYTES)
 
 
 class RuleFactory(DjangoModelFactory):
