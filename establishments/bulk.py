@@ -6,7 +6,8 @@ table and merging them with one ``INSERT … SELECT … ON CONFLICT`` keeps the 
 The SQLite demo database goes through ``bulk_create`` with the same semantics.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
@@ -23,10 +24,8 @@ def _defaults(model: type[models.Model]) -> dict[str, Any]:
             continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             defaults[field.attname] = now
-        elif field.has_default():
-            defaults[field.attname] = field.get_default()
         else:
-            defaults[field.attname] = None
+            defaults[field.attname] = field.get_default()  # "" for text fields without a default, as Django does
     return defaults
 
 
@@ -91,3 +90,37 @@ def upsert(
             f"ON CONFLICT ({quote(columns_by_name[conflict_field])}) {on_conflict}"
         )
         cursor.execute(f"DROP TABLE {temp}")
+
+
+@contextmanager
+def foreign_keys_checked_once(model: type[models.Model], enabled: bool = True) -> Iterator[None]:
+    """Check the table's foreign keys once, set-based, instead of once per inserted row.
+
+    PostgreSQL checks a foreign key with one trigger call per row (Django declares them DEFERRABLE INITIALLY
+    DEFERRED, so ~4 × 95,000 checks pile up until COMMIT and cost as much as the load itself). For a large load the
+    constraints are dropped and re-added, with the same names and definitions, inside the caller's transaction:
+    re-adding validates every row with a single join, and any failure rolls everything back, constraints included.
+    The price is an exclusive lock on the table for the duration of the load, so callers enable it for large loads
+    only. Must run inside ``transaction.atomic``.
+    """
+    if not enabled or connection.vendor != "postgresql":
+        yield
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        # Deferred checks already queued in this transaction (e.g. the organisations just inserted) must run first:
+        # PostgreSQL refuses to alter a table with pending trigger events. Checks stay immediate afterwards.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+            "AND contype = 'f' ORDER BY conname",
+            [model._meta.db_table],
+        )
+        constraints = cursor.fetchall()
+        for name, _definition in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for name, definition in constraints:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")

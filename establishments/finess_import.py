@@ -33,6 +33,9 @@ from .nomenclature import sector_for_aggregate
 from .validators import finess_error, normalise_finess, siret_error
 
 BATCH_SIZE = 2000
+# From this many new establishments, foreign keys are checked once for the whole load (see bulk.py): a national
+# first load, not the daily or regional updates, which keep row-level checks and never lock the table.
+LARGE_LOAD = 20_000
 
 # Fields the import owns: compared with the database, written on create and on update.
 IMPORTED_FIELDS: tuple[str, ...] = (
@@ -398,7 +401,8 @@ def import_files(files: Sequence[FinessFile], change_reason: str = "Import FINES
         now = timezone.now()
         for values in (*new, *changed):
             values["updated_at"] = now
-        bulk.upsert(Establishment, new, conflict_field="finess", update_fields=UPDATE_FIELDS, all_new=True)
+        with bulk.foreign_keys_checked_once(Establishment, enabled=len(new) >= LARGE_LOAD):
+            bulk.upsert(Establishment, new, conflict_field="finess", update_fields=UPDATE_FIELDS, all_new=True)
         bulk.upsert(Establishment, changed, conflict_field="finess", update_fields=UPDATE_FIELDS)
         _record_history(changed, change_reason, user)
         report.created, report.updated = len(new), len(changed)

@@ -208,3 +208,42 @@ def test_fallback_without_postgresql_copy_gives_the_same_result(geo, monkeypatch
 def test_import_without_geography_says_what_to_run_first(tmp_path):
     with pytest.raises(CommandError, match="load_geo"):
         run_import(write(tmp_path, as_header_csv(finess_rows(OCCITANIE)[:2])))
+
+
+def foreign_keys() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'establishments_establishment'::regclass AND contype = 'f' ORDER BY conname"
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_large_load_checks_foreign_keys_once_and_restores_them(geo):
+    before = foreign_keys()
+    finess_file = parse_text(as_header_csv(finess_rows(OCCITANIE)[:40]), name="extrait.csv")
+    with monkeypatch_large_load(10):
+        assert import_files([finess_file]).created == 40
+    assert foreign_keys() == before
+    assert len(before) == 4
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_large_load_with_a_dangling_reference_rolls_back_entirely(geo):
+    from django.db import IntegrityError, transaction
+
+    region = Region.objects.get(code="76")
+    row = {"finess": "110000023", "name": "X", "region_id": region.pk, "department_id": 999_999, "sector": "ES"}
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.foreign_keys_checked_once(Establishment):
+        bulk.upsert(Establishment, [row], conflict_field="finess", all_new=True)
+    assert foreign_keys()
+    assert not Establishment.objects.exists()
+
+
+def monkeypatch_large_load(threshold: int):
+    from unittest import mock
+
+    from establishments import finess_import
+
+    return mock.patch.object(finess_import, "LARGE_LOAD", threshold)
