@@ -11,13 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from establishments.models import Region
-
-
-def portal_url(path: str, region: Region | None = None) -> str:
-    if region is not None and region.hostname:
-        return f"https://{region.hostname}{path}"
-    return f"{getattr(settings, 'PORTAL_BASE_URL', '').rstrip('/')}{path}"
+from crrc.links import portal_url
 
 
 def _send(template: str, context: dict, recipient: str) -> int:

@@ -273,6 +273,9 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Links in e-mails and PDFs, for regions without a host name of their own.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
 # The region whose branding is shown when neither the host name nor the user's establishment says.
 CRRC_DEFAULT_REGION = os.environ.get("CRRC_DEFAULT_REGION", "76")
 
