@@ -103,6 +103,8 @@ def test_idf_crisis_exercise_from_application_to_invoice(page: Page, live_server
     director = UserFactory(email="direction@ch-lilas.fr")
     MembershipFactory(user=director, establishment=hospital, role=Role.DIRECTOR)
     base = live_server.url
+    console_errors: list[str] = []
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
     _log_in(page, base, director.email)
 
     page.get_by_role("link", name="Appels à projets").first.click()
@@ -150,6 +152,7 @@ def test_idf_crisis_exercise_from_application_to_invoice(page: Page, live_server
     application.refresh_from_db()
     assert application.state == State.FACTURE_DEPOSEE
     assert application.granted_amount == 4000
+    assert console_errors == []  # no CSP violation, no htmx error
 
 
 def test_ara_diagnostic_or_exercise_with_a_refused_upload(page: Page, live_server, demo):
