@@ -19,6 +19,7 @@ from .models import Application, Attachment
 from .review_selectors import Column
 
 CHUNK = 64 * 1024
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
@@ -31,7 +32,11 @@ def _cell(value):
         return ""
     if isinstance(value, Decimal):
         return float(value)
-    return value if isinstance(value, (int, float)) else str(value)
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value)
+    # An answer typed by an applicant must not run as a formula in the reviewer's spreadsheet.
+    return "'" + text if text[:1] in FORMULA_PREFIXES else text
 
 
 def rows(applications: QuerySet[Application], columns: list[Column]) -> Iterator[list]:

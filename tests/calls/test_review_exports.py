@@ -141,3 +141,16 @@ def test_saved_filters_are_private_to_their_owner(client, call, applications):
     SavedFilter.objects.create(owner=owner, call=call, name="Mes urgences", query="state=en_instruction")
     client.force_login(reviewer_of(call.region))
     assert "Mes urgences" not in client.get(reverse("calls_review:list", args=[call.pk])).content.decode()
+
+
+def test_applicant_text_never_becomes_a_spreadsheet_formula(reviewer_client, call, applications):
+    from calls.models import Answer
+
+    from .factories import QuestionFactory
+
+    question = QuestionFactory(call=call, code="attentes", label="Attentes")
+    Answer.objects.create(application=applications["instruction"], question=question, value='=HYPERLINK("http://x")')
+    url = reverse("calls_review:export", args=[call.pk, "xlsx"]) + "?state=en_instruction&columns=q:attentes"
+    sheet = load_workbook(io.BytesIO(reviewer_client.get(url).content)).active
+    assert sheet["A2"].value == '\'=HYPERLINK("http://x")'
+    assert sheet["A2"].data_type == "s"
