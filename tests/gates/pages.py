@@ -40,7 +40,12 @@ def member_pages(world: World, user=None) -> list[str]:
     pages = []
     for url in urls:
         response = client.get(url)
-        if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
+        # htmx fragments (no <html> document) are parts of pages, checked within the page that loads them.
+        if (
+            response.status_code == 200
+            and response.get("Content-Type", "").startswith("text/html")
+            and b"<html" in response.content[:2000].lower()
+        ):
             pages.append(url)
     return pages
 

@@ -169,9 +169,19 @@ DISGUISED_EXECUTABLE = (
 
 def _office(kind: str) -> bytes:
     buffer = io.BytesIO()
+    if kind == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        workbook.active.append(["titre", "description"])
+        workbook.active.append(["Sauvegardes hors ligne", "Test"])
+        workbook.save(buffer)
+        return buffer.getvalue()
     with zipfile.ZipFile(buffer, "w") as archive:
-        if kind == "odt":
-            archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        if kind in {"odt", "ods"}:
+            archive.writestr(
+                "mimetype", f"application/vnd.oasis.opendocument.{'text' if kind == 'odt' else 'spreadsheet'}"
+            )
         archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
         archive.writestr("word/document.xml" if kind == "docx" else "content.xml", "<document/>")
     return buffer.getvalue()
@@ -182,6 +192,8 @@ VALID_SAMPLES = {
     ".png": ("image/png", MINIMAL_PNG),
     ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _office("docx")),
     ".odt": ("application/vnd.oasis.opendocument.text", _office("odt")),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _office("xlsx")),
+    ".ods": ("application/vnd.oasis.opendocument.spreadsheet", _office("ods")),
     ".csv": ("text/csv", b"finess;nom\n310000000;Test\n"),
 }
 MIME_TO_EXT = {mime: ext for ext, (mime, _) in VALID_SAMPLES.items()}
@@ -251,9 +263,15 @@ def _extension_for(accept: str) -> str:
     return ".pdf"
 
 
-def _stored_files() -> set[Path]:
+def _stored_files() -> set:
+    """Files under MEDIA_ROOT plus the row count of every tenant model: an upload that is kept leaves a trace in
+    one or the other (a stored attachment, or rows created by an import)."""
+    from .world import tenant_models
+
     root = Path(settings.MEDIA_ROOT)
-    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+    files = {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+    counts = {f"{m._meta.label}={m._default_manager.count()}" for m in tenant_models()}
+    return files | counts
 
 
 def _upload(client, url, form, name, filename, content, mime):
