@@ -60,6 +60,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "django": django.get_version(),
         "postgresql_client": pg,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "note": "shared machine: other processes may have been running during the measure",
     }
 
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         _recreate(finess_url)
         results["finess"] = {**info, **finess.import_vs_copy(path, finess_url, env, log)}
     results["total_s"] = round(time.perf_counter() - bench_started, 1)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     write_results(results)
     log(f"Done in {results['total_s']} s → bench/results/latest.json, bench/results/latest.md, bench/LATEST.md")
 
@@ -220,7 +222,8 @@ def _md(results: dict) -> str:
         "# Benchmark — latest figures",
         "",
         f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM; Python {m['python']}, Django "
-        f"{m['django']}, {m['postgresql_client']}; {m['date']}. {m['note']}.",
+        f"{m['django']}, {m['postgresql_client']}; {m['date']}. {m['note']} (load average at start "
+        f"{m.get('load_average_at_start')}, at end {m.get('load_average_at_end')}).",
         "",
         f"Run: `python -m bench` (whole run {results['total_s']} s).",
         "",
