@@ -41,6 +41,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(self.style.MIGRATE_HEADING("— géographie et FINESS"))
         call_command("load_geo")
+        call_command("load_finess_categories")
         call_command("import_finess", *[str(finess_dir / name) for name in FINESS_FILES])
         call_command("demo_accounts", stdout=StringIO())
         for step in MODULE_STEPS:
