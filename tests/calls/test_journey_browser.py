@@ -104,7 +104,17 @@ def test_idf_crisis_exercise_from_application_to_invoice(page: Page, live_server
     MembershipFactory(user=director, establishment=hospital, role=Role.DIRECTOR)
     base = live_server.url
     console_errors: list[str] = []
-    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    # Console errors (CSP violations, htmx errors) and failed page requests; the browser's own /favicon.ico
+    # probe is not a page request and only shows as a console "Failed to load resource".
+    page.on(
+        "console",
+        lambda msg: (
+            console_errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("response", lambda r: console_errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     _log_in(page, base, director.email)
 
     page.get_by_role("link", name="Appels à projets").first.click()
@@ -152,7 +162,7 @@ def test_idf_crisis_exercise_from_application_to_invoice(page: Page, live_server
     application.refresh_from_db()
     assert application.state == State.FACTURE_DEPOSEE
     assert application.granted_amount == 4000
-    assert console_errors == []  # no CSP violation, no htmx error
+    assert console_errors == []  # no CSP violation, no htmx error, no failed request
 
 
 def test_ara_diagnostic_or_exercise_with_a_refused_upload(page: Page, live_server, demo):
