@@ -118,6 +118,8 @@ def validate_parameters(kind: str, params, call: Call | None = None) -> None:
     elif kind == Kind.ORGANISATION:
         _string_list(params, "organisation_finess", required=False)
     elif kind == Kind.SELF_ASSESSMENT:
+        if not isinstance(params.get("grid", ""), str):
+            raise ValidationError({"parameters": _("« grid » doit être l'identifiant d'une grille d'évaluation.")})
         _question_code(params, call, {Question.Kind.YES_NO, Question.Kind.DATE}, required=False)
     elif kind == Kind.DECLARED_DATE_WITHIN:
         _question_code(params, call, {Question.Kind.DATE})

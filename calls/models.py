@@ -215,8 +215,9 @@ class EligibilityRule(models.Model):
         help_text=_(
             'secteur : {"sectors": ["ESMS"]} · catégories : {"category_codes": ["500"]} · '
             'région : {"region_codes": ["11"]} (vide = région de l\'appel) · organisme : '
-            '{"organisation_finess": [...]} (vide = tout organisme) · auto-évaluation : {"question": "code"} '
-            "(question déclarative utilisée si le module d'auto-évaluation est absent) · date déclarée : "
+            '{"organisation_finess": [...]} (vide = tout organisme) · auto-évaluation : '
+            '{"grid": "slug", "question": "code"} (respectée si une évaluation de la grille est soumise sur le '
+            "portail, sinon selon la réponse déclarative) · date déclarée : "
             '{"question": "code", "months": 3} · oui/non avec justificatif : '
             '{"question": "code", "document": "code"}'
         ),

@@ -169,6 +169,7 @@ def _page_context(request: HttpRequest, application: Application, form=None) -> 
         "conflict": None,
         "field_error": None,
         "kind_saved": False,
+        "kind_error": None,
     }
 
 
@@ -235,15 +236,15 @@ def save_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _save_preferred_kind(request: HttpRequest, application: Application) -> HttpResponse:
     kind = application.call.project_kinds.filter(pk=request.POST.get("preferred_kind") or 0).first()
+    context = {"application": application, "content_open": True, "kind_saved": False, "kind_error": None}
     try:
         services.set_preferred_kind(application, request.user, kind)
+        context["kind_saved"] = True
     except services.WorkflowError as error:
-        return HttpResponse(" ".join(error.messages), status=409)
-    return render(
-        request,
-        "calls/application.html#kind",
-        {"application": application, "form": _form(application), "content_open": True, "kind_saved": True},
-    )
+        context["kind_error"] = " ".join(error.messages)
+    application.refresh_from_db(fields=["preferred_kind"])
+    context["form"] = _form(application)
+    return render(request, "calls/application.html#kind", context)
 
 
 @require_POST

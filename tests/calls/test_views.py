@@ -178,3 +178,31 @@ def test_anonymous_is_sent_to_login(client, call):
     response = client.get(reverse("calls:list"))
     assert response.status_code == 302 and "/accounts/login" in response.url
     assert UserFactory  # factories importable for other test modules
+
+
+def test_preferred_kind_is_autosaved(client, draft, editor):
+    from .factories import ProjectKindFactory
+
+    exercise = ProjectKindFactory(call=draft.call, label="Exercice de crise cyber")
+    client.force_login(editor)
+    response = client.post(
+        reverse("calls:save_answer", args=[draft.pk]),
+        {"field": "preferred_kind", "preferred_kind": exercise.pk},
+        headers={"HX-Request": "true"},
+    )
+    assert "Enregistré." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.preferred_kind == exercise
+
+
+def test_call_detail_queries_do_not_grow_with_establishments(
+    client, call, editor, establishment, django_assert_max_num_queries
+):
+    RuleFactory(call=call)
+    for _ in range(6):
+        other = EstablishmentFactory(ehpad=True, department__region=call.region)
+        MembershipFactory(user=editor, establishment=other, role="director")
+    client.force_login(editor)
+    with django_assert_max_num_queries(25):
+        response = client.get(call.get_absolute_url())
+    assert response.content.decode().count("Commencer une candidature pour") == 7
