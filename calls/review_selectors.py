@@ -50,8 +50,11 @@ def reviewable_applications(user) -> QuerySet[Application]:
 
 
 def review_application_or_404(user, pk: int) -> Application:
+    """One application of the user's regions. Drafts are not listed, but staff may open one read-only (the
+    applicant's page already shows it to them), e.g. from a link in a message."""
     application = (
-        reviewable_applications(user)
+        Application.objects.for_user(user)
+        .filter(call__region__in=staff_regions(user))
         .select_related(
             "call__region",
             "establishment__department",

@@ -217,9 +217,11 @@ def save_filter(request: HttpRequest, call_pk: int) -> HttpResponse:
 
 
 @require_POST
-def delete_filter(request: HttpRequest, call_pk: int, filter_pk: int) -> HttpResponse:
+def delete_filter(request: HttpRequest, call_pk: int) -> HttpResponse:
     call = review_call_or_404(request.user, call_pk)
-    get_object_or_404(SavedFilter, pk=filter_pk, owner=request.user, call=call).delete()
+    filter_pk = request.POST.get("filter", "")
+    if filter_pk.isdigit():
+        SavedFilter.objects.filter(pk=filter_pk, owner=request.user, call=call).delete()
     messages.success(request, _("Filtre supprimé."))
     return redirect("calls_review:list", call.pk)
 

@@ -141,3 +141,6 @@ def crrc_staff(region, *, with_mfa=True):
 
 
 __all__ = ["UserFactory", "PDF_BYTES"]
+
+
+from .review_factories import ApplicationPriorityFactory  # noqa: E402, F401  (the isolation gates look for factories here)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from calls.models import Attachment
-from calls.review_models import Label, Message, ReviewNote, ReviewScore
+from calls.review_models import ApplicationPriority, Label, Message, ReviewNote, ReviewScore
 from calls.workflow import State
 from establishments.roles import StaffKind
 from tests.establishments.factories import StaffAssignmentFactory
@@ -27,6 +27,15 @@ def under_review(call, **kwargs):
     kwargs.setdefault("state", State.EN_INSTRUCTION)
     kwargs.setdefault("instruction_started_at", timezone.now())
     return ApplicationFactory(call=call, **kwargs)
+
+
+class ApplicationPriorityFactory(DjangoModelFactory):
+    class Meta:
+        model = ApplicationPriority
+
+    application = factory.SubFactory(ApplicationFactory, state=State.EN_INSTRUCTION)
+    score = 50
+    components = factory.LazyFunction(lambda: {"declared_risk": None, "assessed_risk": None, "motivation": None})
 
 
 class LabelFactory(DjangoModelFactory):

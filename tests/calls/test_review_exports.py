@@ -154,3 +154,16 @@ def test_applicant_text_never_becomes_a_spreadsheet_formula(reviewer_client, cal
     sheet = load_workbook(io.BytesIO(reviewer_client.get(url).content)).active
     assert sheet["A2"].value == '\'=HYPERLINK("http://x")'
     assert sheet["A2"].data_type == "s"
+
+
+def test_only_the_owner_deletes_a_saved_filter(client, call):
+    owner, other = reviewer_of(call.region), reviewer_of(call.region)
+    saved = SavedFilter.objects.create(owner=owner, call=call, name="Urgents", query="state=en_instruction")
+    url = reverse("calls_review:delete_filter", args=[call.pk])
+    client.force_login(other)
+    client.post(url, {"filter": saved.pk})
+    client.post(url, {"filter": "pas-un-nombre"})
+    assert SavedFilter.objects.filter(pk=saved.pk).exists()
+    client.force_login(owner)
+    client.post(url, {"filter": saved.pk})
+    assert not SavedFilter.objects.exists()

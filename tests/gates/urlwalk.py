@@ -48,6 +48,7 @@ KWARG_MODELS: dict[str, str] = {
     "invitation_pk": "establishments.Invitation",
     "token": "establishments.Invitation.token",
     "report_pk": "reports.Report",
+    "calls_review:act.pk": "calls.Application",
 }
 
 PK_NAMES = {"pk", "id"}
