@@ -59,7 +59,15 @@ def purge(url: str) -> None:
 class Worker:
     """A real ``celery worker`` subprocess on the test database (the test must be ``transaction=True``)."""
 
-    def __init__(self, name: str, broker_url: str, media_root: Path, log_dir: Path, visibility_timeout: int = 600):
+    def __init__(
+        self,
+        name: str,
+        broker_url: str,
+        media_root: Path,
+        log_dir: Path,
+        visibility_timeout: int = 600,
+        pool: str = "solo",
+    ):
         self.name = name
         self.log_path = log_dir / f"worker-{name}.log"
         db = settings.DATABASES["default"]
@@ -86,7 +94,8 @@ class Worker:
                 "-A",
                 "crrc",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                "--concurrency=1",
                 "--without-mingle",
                 "--without-gossip",
                 "--without-heartbeat",

@@ -4,6 +4,8 @@ Run locally when Redis answers on 127.0.0.1 (skipped with a reason otherwise); i
 and a missing Redis fails them. Each test is ``transaction=True`` so that the worker sees the committed rows.
 """
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -32,8 +34,8 @@ def start_worker(redis_broker_url, media_root, tmp_path, transactional_db):
     purge(redis_broker_url)
     workers = []
 
-    def _start(name: str, visibility_timeout: int = 600) -> Worker:
-        worker = Worker(name, redis_broker_url, media_root, tmp_path, visibility_timeout=visibility_timeout)
+    def _start(name: str, visibility_timeout: int = 600, pool: str = "solo") -> Worker:
+        worker = Worker(name, redis_broker_url, media_root, tmp_path, visibility_timeout=visibility_timeout, pool=pool)
         workers.append(worker)
         return worker
 
@@ -129,5 +131,34 @@ def test_a_worker_killed_mid_report_leaves_it_to_another_worker(start_worker, re
         assert report.attempts == 2
         assert "Clinique Interrompue" in pdf_text(report.file.read())
         print(f"killed worker's report rebuilt by the other worker {recovered_in:.1f} s after SIGKILL")
+    finally:
+        registry.unregister(SLOW_KIND)
+
+
+def test_a_pool_process_killed_mid_report_is_replaced_and_the_report_built(start_worker, redis_broker_url, media_root):
+    """Prefork (production): SIGKILL the pool process; ``reject_on_worker_lost`` requeues the task at once."""
+    from reports import registry
+    from tests.reports.slowapp.documents import SLOW_KIND, build_slowly
+
+    registry.register(SLOW_KIND, "Document lent (tests)", build_slowly)
+    try:
+        member = MembershipFactory(establishment=EstablishmentFactory(name="Clinique du Processus Perdu"))
+        worker = start_worker("prefork", pool="prefork")  # production visibility timeout (600 s): not waited for
+        worker.wait_ready()
+        with celery_broker(redis_broker_url):
+            report = request_report(member.establishment, SLOW_KIND, member.user)
+        control = media_root / "slow"
+        started = wait_for(lambda: list(control.glob("started-*")) if control.exists() else None, 30)
+        child = int(started[0].name.split("-")[1])
+        assert child != worker.pid  # the build runs in a pool process
+
+        killed_at = time.monotonic()
+        os.kill(child, signal.SIGKILL)
+        (control / "release").write_text("go")
+        report = _wait_done(report.pk, 60, [worker])
+        assert time.monotonic() - killed_at < 60  # far below the 600 s visibility timeout
+        assert report.attempts == 2
+        assert not (control / f"finished-{child}").exists()
+        assert "Clinique du Processus Perdu" in pdf_text(report.file.read())
     finally:
         registry.unregister(SLOW_KIND)
