@@ -39,8 +39,9 @@ def close_due_calls() -> int:
     now = timezone.now()
     moved = 0
     for call in Call.objects.filter(closes_at__lte=now, closing_processed_at__isnull=True):
-        moved += close_call(call, now)
-        logger.info("Call %s closed: %d applications moved to review", call.pk, moved)
+        count = close_call(call, now)
+        moved += count
+        logger.info("Call %s closed: %d applications moved to review", call.pk, count)
     return moved
 
 
