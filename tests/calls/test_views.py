@@ -206,3 +206,10 @@ def test_call_detail_queries_do_not_grow_with_establishments(
     with django_assert_max_num_queries(25):
         response = client.get(call.get_absolute_url())
     assert response.content.decode().count("Commencer une candidature pour") == 7
+
+
+def test_mon_etablissement_shows_where_the_application_stands(client, draft, editor, establishment):
+    client.force_login(editor)
+    page = client.get(reverse("establishments:home", args=[establishment.pk])).content.decode()
+    assert draft.call.title in page
+    assert "Complétez le formulaire" in page  # what is expected next
