@@ -38,7 +38,10 @@ def test_submit_moves_to_en_construction_logs_emails_and_queues_receipt(
     log = TransitionLog.objects.filter(application=draft, transition="submit").get()
     assert (log.from_state, log.to_state, log.by) == (State.BROUILLON, State.EN_CONSTRUCTION, editor)
     assert any("Dossier déposé" in m.subject and editor.email in m.to for m in mail.outbox)
-    assert Report.objects.filter(kind="calls.receipt", subject_id=draft.pk, establishment=draft.establishment).exists()
+    receipt = Report.objects.get(kind="calls.receipt", subject_id=draft.pk, establishment=draft.establishment)
+    receipt.refresh_from_db()
+    assert receipt.status == Report.Status.DONE, receipt.error
+    assert receipt.file.read(5) == b"%PDF-"
 
 
 def test_submit_refuses_missing_answer_and_document_naming_them(draft, editor):
@@ -129,16 +132,20 @@ def test_correction_cycle_keeps_history(draft, editor):
     ]
 
 
-def test_refusal_needs_a_reason(draft, editor):
+def test_refusal_needs_a_reason_and_sends_a_decision_letter(draft, editor, django_capture_on_commit_callbacks):
     staff = crrc_staff(draft.call.region)
     fill(draft, editor)
     services.submit(draft, editor)
     services.start_instruction(draft, staff)
     with pytest.raises(WorkflowError, match="motif est obligatoire"):
         services.refuse(draft, staff, "  ")
-    services.refuse(draft, staff, "Hors périmètre")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refuse(draft, staff, "Hors périmètre")
     draft.refresh_from_db()
     assert draft.state == State.REFUSE and draft.decided_at and draft.decided_by == staff
+    letter = Report.objects.get(kind="calls.decision", subject_id=draft.pk)
+    assert letter.status == Report.Status.DONE, letter.error
+    assert any("Candidature refusée" in m.subject and "Hors périmètre" in m.body for m in mail.outbox)
 
 
 def test_staff_of_another_region_cannot_decide(draft, editor):
