@@ -91,6 +91,15 @@ def test_login_page_in_english_with_the_language_cookie(english):
 
 
 @pytest.mark.django_db
+def test_language_switcher_turns_the_portal_english(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    body = client.get(response["Location"]).content.decode()
+    assert "Skip to content" in body
+
+
+@pytest.mark.django_db
 def test_french_stays_the_default_without_the_cookie(client):
     body = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Aller au contenu" in body
