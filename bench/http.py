@@ -90,7 +90,18 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def key_pages(user, establishment, limit: int) -> list[tuple[str, str]]:
+# Regional staff: the reviewers' lists first.
+STAFF_KEY_PAGES = (
+    "calls_review:list",
+    "calls_review:index",
+    "assessments:region",
+    "action_plans:index",
+    "establishments:home",
+    "action_plans:plan",
+)
+
+
+def key_pages(user, establishment, limit: int, priority: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
     """(label, url) of the pages ``user`` sees (from the URL patterns, own objects in the URL), key ones first."""
     from tests.gates.urlwalk import Unresolvable, build_url, gated_routes, object_of
     from tests.gates.world import Side, tenant_models
@@ -118,7 +129,8 @@ def key_pages(user, establishment, limit: int) -> list[tuple[str, str]]:
             continue
         response = client.get(url)
         if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
-            rank = KEY_PAGES.index(name) if name in KEY_PAGES else len(KEY_PAGES)
+            order = priority or KEY_PAGES
+            rank = order.index(name) if name in order else len(order)
             found.append((rank, name, url))
     found.sort()
     return [(name, url) for _, name, url in found[:limit]]

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
-    from bench.http import Gunicorn, check_ok, ensure_wrk, key_pages, run_wrk, session_cookie
+    from bench.http import STAFF_KEY_PAGES, Gunicorn, check_ok, ensure_wrk, key_pages, run_wrk, session_cookie
     from establishments.roles import StaffKind
 
     wrk = ensure_wrk()
@@ -170,10 +170,15 @@ def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
     targets = [
         (f"establishment user: {name}", url, director_cookie) for name, url in key_pages(director, establishment, 4)
     ]
-    targets += [(f"ARS reviewer: {name}", url, reviewer_cookie) for name, url in key_pages(reviewer, establishment, 2)]
+    targets += [
+        (f"ARS reviewer: {name}", url, reviewer_cookie)
+        for name, url in key_pages(reviewer, establishment, 2, STAFF_KEY_PAGES)
+    ]
     crrc = reviewer.__class__.objects.get(email=f"{StaffKind.CRRC_STAFF}@bench.example.org")
     crrc_cookie = session_cookie(crrc)
-    targets += [(f"CRRC staff: {name}", url, crrc_cookie) for name, url in key_pages(crrc, establishment, 2)]
+    targets += [
+        (f"CRRC staff: {name}", url, crrc_cookie) for name, url in key_pages(crrc, establishment, 2, STAFF_KEY_PAGES)
+    ]
     workers = (os.cpu_count() or 2) * 2 + 1
     log(f"HTTP: gunicorn {workers} workers × 2 threads, wrk {args.connections} connections, {args.http_seconds} s each")
     server = Gunicorn({**env}, workers=workers, threads=2, log=workdir / "gunicorn.log")

@@ -140,14 +140,44 @@ def _model_named(name: str) -> type[models.Model] | None:
 
 
 def _template(model: type[models.Model], establishment_id: int) -> models.Model:
-    """One row built by the module's factory for the first establishment (its related rows come with it)."""
-    from establishments.models import Establishment
-    from tests.gates.world import factory_for, tenant_field
+    """One row built by the module's factory for the first establishment (its related rows come with it).
 
+    Regional parents (the call an application answers) are rows of the establishment's region, so that the
+    region's reviewers see the seeded applications in their lists."""
+    from establishments.models import Establishment
+    from tests.gates.world import _regional_parents, factory_for, region_scoped_models, tenant_field
+
+    establishment = Establishment.objects.select_related("region").get(pk=establishment_id)
+    for scoped, path in region_scoped_models():
+        scoped_factory = factory_for(scoped)
+        if scoped_factory is None or scoped._default_manager.filter(**{path: establishment.region}).exists():
+            continue
+        try:
+            with transaction.atomic():
+                scoped_factory(**{path: establishment.region})
+        except Exception:  # noqa: BLE001, S112 - a regional row the factory cannot build is simply not seeded
+            continue
     factory = factory_for(model)
     if factory is None:
         raise LookupError(f"no factory for {model._meta.label} in tests/{model._meta.app_label}/factories.py")
-    return factory(**{tenant_field(model): Establishment.objects.get(pk=establishment_id)})
+    path = tenant_field(model)
+    regional = _regional_parents(model, establishment, path)
+    try:
+        with transaction.atomic():
+            template = factory(**{path: establishment, **regional})
+    except Exception:  # noqa: BLE001 - retried without the regional parents
+        template = factory(**{path: establishment})
+    # The factory may have built its own regional parent elsewhere (e.g. the call): move it into the region.
+    for f in model._meta.concrete_fields:
+        parent_model = getattr(f, "related_model", None)
+        if (
+            parent_model is not None
+            and parent_model is not Establishment
+            and any(g.name == "region" for g in parent_model._meta.concrete_fields)
+            and getattr(template, f.attname) is not None
+        ):
+            parent_model._default_manager.filter(pk=getattr(template, f.attname)).update(region=establishment.region)
+    return template
 
 
 def _clone(template: models.Model, assignments: list[dict]) -> int:
