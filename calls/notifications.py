@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from crrc.links import portal_url
 from establishments.roles import Capability, roles_with
 from establishments.selectors import active_memberships
 
@@ -23,11 +24,6 @@ def applicant_recipients(application: Application) -> list[str]:
     return sorted(emails)
 
 
-def portal_url(path: str) -> str:
-    base = getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
-    return f"{base}{path}"
-
-
 def send_application_email(application: Application, template: str) -> int:
     """Render ``templates/calls/emails/<template>.txt`` (first line = subject) and send it to the applicants."""
     recipients = applicant_recipients(application)
@@ -38,7 +34,7 @@ def send_application_email(application: Application, template: str) -> int:
             "application": application,
             "call": application.call,
             "establishment": application.establishment,
-            "url": portal_url(reverse("calls:application", kwargs={"pk": application.pk})),
+            "url": portal_url(reverse("calls:application", kwargs={"pk": application.pk}), application.call.region),
             "correction": application.corrections.first(),
         }
         subject, _sep, body = render_to_string(f"calls/emails/{template}.txt", context).strip().partition("\n")

@@ -18,10 +18,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from crrc.links import portal_url
 from establishments.models import StaffAssignment
 
 from .models import Application, Call
-from .notifications import applicant_recipients, portal_url
+from .notifications import applicant_recipients
 from .review_models import Follow, Message, NotificationPreference, ReviewerAssignment, ReviewEvent
 
 Frequency = NotificationPreference.Frequency
@@ -81,7 +82,9 @@ def send_instant(event: ReviewEvent) -> int:
             "event": event,
             "application": event.application,
             "call": event.call,
-            "url": portal_url(reverse("calls_review:application", kwargs={"pk": event.application_id})),
+            "url": portal_url(
+                reverse("calls_review:application", kwargs={"pk": event.application_id}), event.call.region
+            ),
         },
     )
     return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in users])
@@ -111,7 +114,11 @@ def send_digests(frequency: str, now=None) -> int:
             entry = per_user.setdefault(user.pk, {"user": user, "calls": []})
             if events:
                 entry["calls"].append(
-                    {"call": call, "events": events, "url": portal_url(reverse("calls_review:list", args=[call.pk]))}
+                    {
+                        "call": call,
+                        "events": events,
+                        "url": portal_url(reverse("calls_review:list", args=[call.pk]), call.region),
+                    }
                 )
             NotificationPreference.objects.update_or_create(
                 user=user, call=call, defaults={"frequency": frequency, "last_digest_at": now}
@@ -145,7 +152,7 @@ def send_applicant_message_email(message: Message) -> int:
             "application": application,
             "call": application.call,
             "establishment": application.establishment,
-            "url": portal_url(reverse("calls:application", kwargs={"pk": application.pk})),
+            "url": portal_url(reverse("calls:application", kwargs={"pk": application.pk}), application.call.region),
         },
     )
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

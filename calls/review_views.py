@@ -438,11 +438,15 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(reverse(target, args=[application.pk]) + "#messagerie")
     if side:
         review_services.mark_thread_read(application, side)
-    context = {
+    return render(request, "calls/review/_thread.html", thread_context(request.user, application, form))
+
+
+def thread_context(user, application: Application, form: MessageForm | None = None) -> dict:
+    """What ``calls/review/_thread.html`` needs; the applicant's page renders the same thread."""
+    return {
         "application": application,
         "thread_messages": application.messages.select_related("author"),
-        "message_form": form,
-        "side": side,
+        "message_form": form or MessageForm(),
+        "side": review_services.thread_side(user, application),
         "thread_url": reverse("calls_review:thread", args=[application.pk]),
     }
-    return render(request, "calls/review/_thread.html", context)

@@ -519,7 +519,8 @@ def accept(
                     }
                 )
             kinds = list(call.project_kinds.all())
-            attributed_kind = attributed_kind or application.preferred_kind
+            # The reviewer's earlier attribution wins over the applicant's preference.
+            attributed_kind = attributed_kind or application.attributed_kind or application.preferred_kind
             if kinds and attributed_kind is None:
                 raise WorkflowError(_("Attribuez un type de projet avant d'accepter."))
             if attributed_kind is not None and attributed_kind.call_id != call.pk:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from crrc.tenancy import get_for_user_or_404
 from crrc.uploads import FILE_TYPES
 
-from . import documents, eligibility, selectors, services
+from . import documents, eligibility, review_services, review_views, selectors, services
 from .forms import ApplicationForm, CorrectionAnswerForm, UploadForm, WithdrawForm, field_name
 from .models import Application, Attachment, Call, RequiredDocument
 from .workflow import EDITABLE_STATES, UPLOAD_STATES_BY_PHASE, State
@@ -176,7 +176,13 @@ def _page_context(request: HttpRequest, application: Application, form=None) -> 
 @require_GET
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
-    return render(request, "calls/application.html", _page_context(request, application))
+    context = _page_context(request, application)
+    if application.state != State.BROUILLON:
+        # The thread with the CRRC's reviewers opens once the application is submitted.
+        context |= review_views.thread_context(request.user, application)
+        if context["side"]:
+            review_services.mark_thread_read(application, context["side"])
+    return render(request, "calls/application.html", context)
 
 
 def _field_context(request, application, form, question, *, saved=False, conflict=None, error=None) -> dict:

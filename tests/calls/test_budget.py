@@ -77,3 +77,15 @@ def test_paid_amount_never_exceeds_granted():
     application = ApplicationFactory(state=State.FACTURE_DEPOSEE)
     with pytest.raises(WorkflowError, match="ne peut pas dépasser"):
         services.mark_paid(application, crrc_staff(application.call.region), amount=Decimal("5000"))
+
+
+def test_accept_keeps_the_kind_the_reviewer_attributed_over_the_applicants_preference():
+    call = CallFactory()
+    diagnostic = ProjectKindFactory(call=call, code="diagnostic", label="Diagnostic")
+    exercise = ProjectKindFactory(call=call, code="exercice", label="Exercice de crise")
+    application = ApplicationFactory(
+        call=call, state=State.EN_INSTRUCTION, preferred_kind=exercise, attributed_kind=diagnostic
+    )
+    services.accept(application, crrc_staff(call.region))
+    application.refresh_from_db()
+    assert application.attributed_kind == diagnostic

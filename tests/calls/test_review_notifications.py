@@ -139,6 +139,19 @@ def test_reviewer_message_reaches_the_applicant_page_and_mailbox(client, django_
     assert Message.objects.get().read_by_applicant_at is not None
 
 
+def test_applicant_application_page_shows_the_thread_with_its_reply_form(client):
+    from .factories import CallFactory
+
+    application = under_review(CallFactory())
+    post_message(application, reviewer_of(application.call.region), "Merci de joindre le bon de commande signé.")
+    client.force_login(editor_of(application.establishment))
+    html = client.get(reverse("calls:application", args=[application.pk])).content.decode()
+    assert "Messagerie du dossier" in html
+    assert "Merci de joindre le bon de commande signé." in html
+    assert "Envoyer le message" in html
+    assert Message.objects.get().read_by_applicant_at is not None
+
+
 def test_applicant_answer_is_shown_to_reviewers_and_marked_read(client, django_capture_on_commit_callbacks):
     from .factories import CallFactory
 
