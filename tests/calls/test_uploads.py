@@ -24,9 +24,7 @@ def zipped(files: dict[str, bytes]) -> bytes:
 DOCX = zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
 XLSX = zipped({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
 ODT = zipped({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office/>"})
-DOCM = zipped(
-    {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>", "word/vbaProject.bin": b"\x00macro"}
-)
+DOCM = zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>", "word/vbaProject.bin": b"\x00macro"})
 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:
@@ -73,7 +71,16 @@ def test_too_large_file_is_refused_with_sizes():
 
 @pytest.mark.parametrize(
     "name",
-    ["facture.pdf.exe", "script.js", "page.html", "dossier\\x.pdf", ".htaccess", "sansextension", "con.pdf", "a\x00.pdf"],
+    [
+        "facture.pdf.exe",
+        "script.js",
+        "page.html",
+        "dossier\\x.pdf",
+        ".htaccess",
+        "sansextension",
+        "con.pdf",
+        "a\x00.pdf",
+    ],
 )
 def test_dangerous_names_are_refused(name):
     with pytest.raises(ValidationError):
