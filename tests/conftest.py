@@ -32,3 +32,15 @@ def browser_type_launch_args(browser_type_launch_args):
 def _media_root(settings, tmp_path):
     """Each test writes uploads and PDFs into its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def axe_context(browser):
+    """A browser context for axe-core checks: CSP bypassed only so that the axe script can be injected."""
+    from tests.browser import AXE
+
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` at the repository root (axe-core is a devDependency)")
+    context = browser.new_context(bypass_csp=True, locale="fr-FR")
+    yield context
+    context.close()

@@ -1,22 +1,20 @@
 """The self-assessment journey in headless Chromium: fill, see the recommended kit, plan the actions, get the PDF."""
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from action_plans.models import ActionItem
 from assessments import services
 from assessments.models import Assessment
 from establishments.roles import Role
+from tests.browser import visit_and_check
 from tests.establishments.factories import EstablishmentFactory, MembershipFactory, UserFactory
 
 from .conftest import EXERCISE, answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture
@@ -100,9 +98,7 @@ def test_fill_self_assessment_see_kit_plan_actions_and_download_synthesis(page: 
     assert not [e for e in console_errors if "Content Security Policy" in e or "Refused" in e], console_errors
 
 
-def test_assessment_pages_have_no_axe_violation(browser, live_server, grids):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `npm ci` (axe-core is a devDependency)")
+def test_assessment_pages_have_no_axe_violation(axe_context, live_server, grids):
     establishment = EstablishmentFactory()
     director = MembershipFactory(establishment=establishment, role=Role.DIRECTOR).user
     draft = services.start_assessment(establishment, grids["monaidecyber-diagnostic"], director)
@@ -110,17 +106,8 @@ def test_assessment_pages_have_no_axe_violation(browser, live_server, grids):
     done = services.start_assessment(establishment, grids[EXERCISE], director)
     answer(done, "utilisateurs-privilegies", "utilisateurs-privilegies-identifies")
     services.submit_assessment(done, director)
-    context = browser.new_context(bypass_csp=True, locale="fr-FR")
-    page = context.new_page()
+    page = axe_context.new_page()
     _log_in(page, live_server.url, director.email)
-    findings = []
-    for path in ("/evaluations/", f"/evaluations/{draft.pk}/", f"/evaluations/{done.pk}/resultats/"):
-        page.goto(live_server.url + path)
-        page.wait_for_load_state("networkidle")
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        findings += [
-            f"{path}: {v['id']} {v['help']} → {[n['target'] for n in v['nodes'][:3]]}" for v in result["violations"]
-        ]
-    context.close()
+    paths = ("/evaluations/", f"/evaluations/{draft.pk}/", f"/evaluations/{done.pk}/resultats/")
+    findings = [v for path in paths for v in visit_and_check(page, live_server.url + path)]
     assert not findings, "\n".join(findings)

@@ -1,28 +1,22 @@
 """axe-core on the review pages with realistic content (labels, scores, notes, messages, bulk results)."""
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from calls.models import ProjectKind
 from calls.review_models import Message
 from calls.workflow import State
+from tests.browser import log_in, visit_and_check
 
 from .factories import CallFactory, CutOffFactory, editor_of
 from .review_factories import LabelFactory, ReviewNoteFactory, ReviewScoreFactory, attach, reviewer_of, under_review
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_review_pages_have_no_axe_violation(live_server, browser):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `npm ci` at the repository root")
+def test_review_pages_have_no_axe_violation(live_server, axe_context):
     call = CallFactory(budget_envelope=Decimal("8000"), max_funded_applications=2)
     CutOffFactory(call=call, label="Première relève")
     kind = ProjectKind.objects.create(call=call, code="diagnostic", label="Diagnostic")
@@ -38,13 +32,8 @@ def test_review_pages_have_no_axe_violation(live_server, browser):
         application=application, author=editor_of(application.establishment), from_staff=False, body="Merci"
     )
     attach(application)
-    client = Client()
-    client.force_login(reviewer)
-    context = browser.new_context(bypass_csp=True, locale="fr-FR")
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    page = context.new_page()
+    log_in(axe_context, reviewer, live_server.url)
+    page = axe_context.new_page()
     urls = [
         reverse("calls_review:index"),
         reverse("calls_review:list", args=[call.pk]),
@@ -53,15 +42,5 @@ def test_review_pages_have_no_axe_violation(live_server, browser):
         reverse("calls_review:ranking", args=[call.pk]),
         reverse("calls_review:application", args=[application.pk]),
     ]
-    findings = []
-    for url in urls:
-        page.goto(live_server.url + url)
-        page.wait_for_load_state("networkidle")
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        findings += [
-            f"{url}: {v['id']} ({v['impact']}) {v['help']} → "
-            + ", ".join(" ".join(n["target"]) + n.get("failureSummary", "") for n in v["nodes"][:5])
-            for v in result["violations"]
-        ]
+    findings = [v for url in urls for v in visit_and_check(page, live_server.url + url)]
     assert findings == []
