@@ -306,6 +306,7 @@ def test_every_upload_form_refuses_a_file_whose_content_does_not_match_its_type(
                     before = _stored_files()
                     _upload(client, url, form, name, f"document{ext}", good, mime)
                     (exercised if _stored_files() - before else unexercised).append(where)
+    print(f"upload gate: exercised {exercised}; refused-only {unexercised}")
     if unexercised:
         warnings.warn(
             "Upload forms whose genuine sample was not stored either (form needs specific values): "

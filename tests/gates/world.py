@@ -275,9 +275,23 @@ def _side(name: str, letter: str, region_code: str, dept_code: str, finess_prefi
         factory = factory_for(model)
         if factory is None or model._default_manager.filter(**{path: region}).exists():
             continue
+        # Attach to the region's existing parent rows (a required document of the region's call) when there are.
+        parents = {
+            f.name: row
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.ForeignKey)
+            and f.related_model in dict(region_scoped_models())
+            and (
+                row := f.related_model._default_manager.filter(
+                    **{dict(region_scoped_models())[f.related_model]: region}
+                )
+                .order_by("pk")
+                .first()
+            )
+        }
         try:
             with transaction.atomic():
-                factory(**{path: region})
+                factory(**(parents or {path: region}))
             side.build_notes[f"{model._meta.label} (regional)"] = f"factory {factory.__name__}"
         except Exception as exc:  # noqa: BLE001 - the matrix reports the URLs it then cannot build
             side.build_notes[f"{model._meta.label} (regional)"] = f"factory {factory.__name__} failed: {exc!r}"
