@@ -27,6 +27,71 @@ def _sheet_kind() -> str | None:
         return None
 
 
+def assessment_report() -> dict:
+    """The MonAideCyber assessment's full report (demo answers from SCORING.md): pipeline vs WeasyPrint alone."""
+    from django.core.management import call_command
+    from weasyprint import HTML
+
+    import reports.pdf as pdf
+    from reports import tasks
+    from reports.models import Report
+
+    try:
+        from assessments.documents import FULL_REPORT
+        from assessments.models import Assessment
+        from assessments.workflow import State
+
+        call_command("demo_assessments", verbosity=0)
+        assessment = (
+            Assessment.objects.filter(state=State.SUBMITTED, grid__slug="monaidecyber-diagnostic")
+            .select_related("establishment")
+            .first()
+        )
+    except Exception as exc:  # noqa: BLE001 - the assessments module may be absent or changing
+        return {"status": f"not measured: {exc.__class__.__name__}: {exc}"[:300]}
+    if assessment is None:
+        return {"status": "not measured: no submitted MonAideCyber assessment (demo_assessments)"}
+    captured = {}
+    original = pdf.html_to_pdf
+
+    def capture(html: str) -> bytes:
+        captured["html"] = html
+        return original(html)
+
+    pipeline, alone = [], []
+    pdf.html_to_pdf = capture
+    try:
+        for _ in range(3):
+            report = Report.objects.create(
+                establishment=assessment.establishment,
+                kind=FULL_REPORT,
+                subject_id=assessment.pk,
+                status=Report.Status.RUNNING,
+            )
+            started = time.perf_counter()
+            tasks._produce(report)
+            pipeline.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            HTML(string=captured["html"], base_url=pdf.PRINT_BASE_URL, url_fetcher=pdf.LocalOnlyFetcher()).write_pdf()
+            alone.append(time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001
+        return {"status": f"not measured: {exc.__class__.__name__}: {exc}"[:300]}
+    finally:
+        pdf.html_to_pdf = original
+    pages = len(
+        HTML(string=captured["html"], base_url=pdf.PRINT_BASE_URL, url_fetcher=pdf.LocalOnlyFetcher()).render().pages
+    )
+    p, w = min(pipeline), min(alone)
+    return {
+        "document": f"{FULL_REPORT} (MonAideCyber, SCORING.md worked example)",
+        "pages": pages,
+        "pipeline_s": round(p, 3),
+        "weasyprint_alone_s": round(w, 3),
+        "ratio": round(p / w, 2),
+        "method": "3 alternating runs each, fastest kept (shared machine)",
+    }
+
+
 def _pad_members(establishment, count: int) -> None:
     from accounts.models import User
     from establishments.models import Membership

@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> None:
         padded_director = Membership.objects.get(establishment=padded, role=Role.DIRECTOR).user
         results["pdf_10_pages"] = pdf.ten_page_report(padded, padded_director)
         log(f"  {results['pdf_10_pages']}")
+        results["pdf_assessment_report"] = pdf.assessment_report()
+        log(f"  {results['pdf_assessment_report']}")
     if "sheets" not in args.skip:
         from bench import pdf
 
@@ -282,6 +284,13 @@ def _md(results: dict) -> str:
             ]
         else:
             lines.append(f"10-page document: {p}")
+        a = results.get("pdf_assessment_report") or {}
+        if "ratio" in a:
+            lines.append(
+                f"| {a['document']} | {a['pages']} | {a['pipeline_s']} | {a['weasyprint_alone_s']} | {a['ratio']} |"
+            )
+        elif a:
+            lines += ["", f"Assessment report: {a.get('status')}"]
     sh = results.get("sheets")
     if sh:
         lines += ["", "| establishment sheets | sheets | seconds | reports/s |", "|---|---|---|---|"]
