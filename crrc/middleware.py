@@ -53,3 +53,9 @@ class FrenchFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response = super().process_response(request, response)
+        # Back to French for whatever this thread runs next (e-mails, commands): a visitor's choice stays theirs.
+        translation.activate(settings.LANGUAGE_CODE)
+        return response

@@ -88,3 +88,12 @@ def test_english_once_chosen(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     response = client.get("/accounts/login/")
     assert '<html lang="en">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_english_request_does_not_leave_the_thread_in_english(client):
+    from django.utils import translation
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    client.get("/accounts/login/")
+    assert translation.get_language() == "fr"
