@@ -33,13 +33,13 @@ PDF_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu 
 
 python_ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; }
 
-# Finds a Python >= 3.12: $PYTHON, python3.13/3.12 on PATH, python3, then pyenv's builds.
+# Finds a Python >= 3.12 (3.12 preferred): $PYTHON, python3.12/3.13 on PATH, python3, then pyenv's builds.
 find_python() {
   local candidates=()
   [ -n "${PYTHON:-}" ] && candidates+=("$PYTHON")
-  candidates+=(python3.13 python3.12 python3)
+  candidates+=(python3.12 python3.13 python3)
   if command -v pyenv >/dev/null 2>&1; then
-    for v in 3.13 3.12; do
+    for v in 3.12 3.13; do
       local prefix
       prefix="$(PYENV_VERSION=$v pyenv prefix 2>/dev/null || true)"
       [ -n "$prefix" ] && candidates+=("$prefix/bin/python3")

@@ -43,12 +43,19 @@ def celery_broker(url: str, *, eager: bool = False):
     """Publish to ``url`` (not eagerly) inside the block; Celery's cached config and pools are restored after."""
     conf = celery_app.conf
     saved = (conf.broker_url, conf.task_always_eager)
+    # Celery's ``conf.broker_url`` prefers the CELERY_BROKER_URL environment variable (set in CI): override both.
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
     conf.broker_url, conf.task_always_eager = url, eager
     _reset_pools()
     try:
         yield
     finally:
         conf.broker_url, conf.task_always_eager = saved
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         _reset_pools()
 
 
