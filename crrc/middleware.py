@@ -10,6 +10,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from establishments.selectors import is_staff_user
 
@@ -34,8 +35,10 @@ class StaffMfaRequiredMiddleware:
         ):
             messages.warning(
                 request,
-                "La double authentification est obligatoire pour l'équipe du CRRC et les référents ARS : "
-                "configurez-la pour continuer.",
+                _(
+                    "La double authentification est obligatoire pour l'équipe du CRRC et les référents ARS : "
+                    "configurez-la pour continuer."
+                ),
             )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
