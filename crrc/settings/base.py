@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "calls",
     "action_plans",
     "assessments",
+    "incidents",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
     # Calls: at closing, submitted applications go to review (drafts stay drafts); drafts reminded 2 days before.
+    # Incidents: the director and RSSI reminded of each step due within the hour (once per step).
+    "incidents-step-reminders": {"task": "incidents.tasks.send_step_reminders", "schedule": 900.0},
     "calls-close-due-calls": {"task": "calls.tasks.close_due_calls", "schedule": 300.0},
     "calls-draft-reminders": {"task": "calls.tasks.remind_drafts_before_closing", "schedule": 900.0},
     # Calls review: reviewers' daily and weekly digests (per their setting), priorities refreshed nightly.
