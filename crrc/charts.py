@@ -67,11 +67,12 @@ def fmt(value: Number | None, decimals: int | None = None, unit: str = "", missi
 
 
 def nice_max(value: float) -> float:
-    """The smallest 1, 2, 2.5, 5 × 10^k at or above ``value`` (the scale's end when the caller gives none)."""
+    """The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) at or above ``value``: the scale's end
+    when the caller gives none."""
     if value <= 0:
         return 1
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if value <= step * power + 1e-9:
             return step * power
     return 10 * power
@@ -155,7 +156,7 @@ def _axis(x0: float, x1: float, y: float, scale_max: float, unit: str) -> list[s
     for tick in ticks(scale_max):
         x = x0 + (x1 - x0) * tick / scale_max
         parts.append(_line(x, y, x, y + 4, stroke=MUTED))
-        parts.append(_text(x, y + 16, fmt(tick), size=11, anchor="middle", fill=MUTED))
+        parts.append(_text(x, y + 16, fmt(tick), size=11, anchor="start" if tick == 0 else "middle", fill=MUTED))
     parts.append(_text(x0, y + 32, scale_text(scale_max, unit), size=11, fill=MUTED))
     return parts
 
@@ -210,7 +211,7 @@ def bar(
     parts, y, right = [], 4.0, WIDTH - 60
     for index, label in enumerate(labels):
         value = values[index]
-        parts.append(_text(0, y + 12, label if len(label) <= 60 else label[:59] + "…", size=12))
+        parts.append(_text(0, y + 12, label if len(label) <= 56 else label[:55] + "…", size=13))
         bar_y = y + 17
         parts.append(_rect(0, bar_y, right, 14, TRACK))
         if value is not None:
@@ -259,7 +260,7 @@ def stacked_bar(
     parts, height = _legend(names, colours, 2)
     y, right = height + 6, WIDTH - 60
     for index, label in enumerate(labels):
-        parts.append(_text(0, y + 12, label if len(label) <= 60 else label[:59] + "…", size=12))
+        parts.append(_text(0, y + 12, label if len(label) <= 56 else label[:55] + "…", size=13))
         bar_y, x = y + 17, 0.0
         parts.append(_rect(0, bar_y, right, 14, TRACK))
         for position, name in enumerate(names):
@@ -313,7 +314,8 @@ def line(
     every = max(1, math.ceil(count / 6))
     for i, label in enumerate(x_labels):
         if i % every == 0 or i == count - 1:
-            parts.append(_text(xs[i], bottom + 15, label, size=11, anchor="middle", fill=MUTED))
+            anchor = "middle" if count == 1 else "start" if i == 0 else "end" if i == count - 1 else "middle"
+            parts.append(_text(xs[i], bottom + 15, label, size=11, anchor=anchor, fill=MUTED))
     for position, name in enumerate(names):
         colour = colours[position % len(colours)]
         segment: list[str] = []
@@ -353,13 +355,14 @@ def radar(
     colours: Sequence[str] | None = None,
     decimals: int | None = None,
     missing: str = "",
+    extra_columns: dict[str, Sequence[str]] | None = None,
 ) -> Chart:
     """Polar area chart (MonAideCyber's): one numbered sector per axis, its radius the value on one 0–max scale.
 
     The sector numbers refer to the table's rows; an axis without a value draws no sector.
     """
     missing = missing or _("non disponible")
-    headers = [label_header or _("Axe"), value_header or _("Valeur")]
+    headers = [label_header or _("Axe"), value_header or _("Valeur"), *(extra_columns or {}).keys()]
     if not axes:
         return _empty("radar", title, headers)
     colours = list(colours or PALETTE)
@@ -398,7 +401,14 @@ def radar(
         lx, ly = cx + (radius + 13) * math.cos(mid), cy + (radius + 13) * math.sin(mid) + 4
         parts.append(_text(lx, ly, str(index + 1), size=13, anchor="middle", weight="bold"))
     parts.append(_text(0, cy + radius + 40, scale_text(top, unit), size=11, fill=MUTED))
-    rows = [[f"{i + 1}. {axis}", fmt(values[i], decimals, unit, missing)] for i, axis in enumerate(axes)]
+    rows = [
+        [
+            f"{i + 1}. {axis}",
+            fmt(values[i], decimals, unit, missing),
+            *[str(c[i]) for c in (extra_columns or {}).values()],
+        ]
+        for i, axis in enumerate(axes)
+    ]
     chart = Chart("radar", title, mark_safe(""), headers, rows, scale_text(top, unit))
     chart.svg = _svg(chart.ident, title, cy + radius + 50, parts)
     return chart

@@ -60,7 +60,7 @@ def test_bar_says_the_given_wording_for_a_missing_value_and_draws_a_comparison()
 def test_bar_without_a_scale_rounds_the_largest_value_up_and_formats_numbers_in_french():
     chart = charts.bar("Montants", ["A", "B"], [1234.5, 800], unit="€")
     parse(chart)
-    assert chart.scale == "Échelle : de 0 à 2\u00a0000\u00a0€"
+    assert chart.scale == "Échelle : de 0 à 1\u00a0500\u00a0€"
     assert chart.rows[0] == ["A", "1\u00a0234,5\u00a0€"]
 
 
@@ -149,4 +149,9 @@ def test_ticks_are_round():
     assert charts.ticks(3) == [0, 1, 2, 3]
     assert charts.ticks(100) == [0, 20, 40, 60, 80, 100]
     assert charts.ticks(1) == pytest.approx([0, 0.2, 0.4, 0.6, 0.8, 1])
-    assert charts.nice_max(7) == 10 and charts.nice_max(1234) == 2000 and charts.nice_max(0) == 1
+    assert (
+        charts.nice_max(7) == 8
+        and charts.nice_max(12) == 15
+        and charts.nice_max(1234) == 1500
+        and charts.nice_max(0) == 1
+    )
