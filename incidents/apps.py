@@ -16,6 +16,14 @@ class IncidentsConfig(AppConfig):
         register_crrc_staff_permissions("incidents.incidentlog", {"view"})
         register_crrc_staff_permissions("incidents.regiononcall", {"view", "add", "change"})
         self._register_participation_section()
+        from crrc.navigation import NavItem, register
+
+        from .dashboard import register_indicators
+
+        register_indicators()
+        register(
+            NavItem("incidents", _("Incidents"), "incidents:index", audiences={"establishment", "staff"}, order=60)
+        )
 
     def _register_participation_section(self) -> None:
         from establishments.participation import Section, register
