@@ -136,5 +136,8 @@ class Command(BaseCommand):
                 "Les sauvegardes existaient mais n'avaient jamais été testées ; le poste de l'accueil servait aussi "
                 "à la messagerie personnelle."
             ),
-            actions="Tester la restauration des sauvegardes chaque trimestre\nSéparer usages personnels et professionnels",
+            actions=(
+                "Tester la restauration des sauvegardes chaque trimestre\n"
+                "Séparer usages personnels et professionnels"
+            ),
         )
