@@ -137,7 +137,6 @@ class Command(BaseCommand):
                 "à la messagerie personnelle."
             ),
             actions=(
-                "Tester la restauration des sauvegardes chaque trimestre\n"
-                "Séparer usages personnels et professionnels"
+                "Tester la restauration des sauvegardes chaque trimestre\nSéparer usages personnels et professionnels"
             ),
         )
