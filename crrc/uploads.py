@@ -27,6 +27,7 @@ FILE_TYPES: dict[str, FileType] = {
     "pdf": FileType("PDF", (".pdf",), "application/pdf"),
     "png": FileType("PNG", (".png",), "image/png"),
     "jpeg": FileType("JPEG", (".jpg", ".jpeg"), "image/jpeg"),
+    "webp": FileType("WebP", (".webp",), "image/webp"),
     "docx": FileType(
         "Word (DOCX)", (".docx",), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     ),
@@ -109,6 +110,8 @@ def detect_type(file) -> str | None:
         return "png"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
     if head.startswith(b"PK\x03\x04"):
         return _detect_zip(file)
     if _looks_like_text(head) and not head.lstrip().startswith((b"<", b"#!")):
