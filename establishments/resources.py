@@ -21,7 +21,7 @@ from .finess import (
     sniff_delimiter,
 )
 from .finess_import import CleanRow, ReferenceData, RowRejected, clean_row, establishment_values
-from .models import Establishment
+from .models import Establishment, Region
 
 # Header-extract columns filled from an official etalab file's rows, so that the admin accepts both formats.
 ETALAB_AS_HEADER = {
@@ -156,9 +156,32 @@ class EstablishmentResource(resources.ModelResource):
                 continue
             seen[cleaned.finess] = line
             self._cleaned[number] = cleaned
+        self._refuse_region_changes()
         valid = [row for row in self._cleaned.values() if isinstance(row, CleanRow)]
         self._refs.ensure_categories()
         self._organisation_ids = self._refs.ensure_organisations(valid)
+
+    def _refuse_region_changes(self) -> None:
+        """An existing establishment is looked up by FINESS across all regions: a row may update it only when it
+        is in the importer's regions, and never move it to another region (issue 9: an officer renamed another
+        region's establishment and moved it into theirs). Moves between regions go through ``import_finess``."""
+        rows = {cleaned.finess: number for number, cleaned in self._cleaned.items() if isinstance(cleaned, CleanRow)}
+        existing = Establishment.objects.filter(finess__in=list(rows)).values_list("finess", "region_id", "region__name")
+        names = dict(Region.objects.values_list("pk", "name"))
+        for finess, region_id, region_name in existing:
+            number = rows[finess]
+            target = self._cleaned[number].values["region_id"]
+            if self.allowed_region_ids is not None and region_id not in self.allowed_region_ids:
+                self._cleaned[number] = (
+                    f"{finess} : cet établissement appartient à la région {region_name}, que vous ne gérez pas ; "
+                    "la ligne est refusée."
+                )
+            elif target != region_id:
+                self._cleaned[number] = (
+                    f"{finess} : cette ligne déplacerait l'établissement de la région {region_name} vers la région "
+                    f"{names.get(target, target)} ; un changement de région passe par l'import national "
+                    "(commande import_finess), pas par l'administration."
+                )
 
     def import_instance(self, instance, row, **kwargs) -> None:
         cleaned = self._cleaned.get(kwargs.get("row_number", 0))
