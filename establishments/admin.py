@@ -16,12 +16,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportModelAdmin
-from import_export.formats import base_formats
+from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from crrc.admin import RegionScopedAdminMixin, admin_regions
 
 from . import services, staffing
+from .finess import FinessFormatError
 from .models import (
     AccessRequest,
     Department,
@@ -34,7 +35,16 @@ from .models import (
     StaffAssignment,
     VerifiedDomain,
 )
-from .resources import EstablishmentResource, FinessCSV
+from .resources import (
+    ADMIN_IMPORT_MAX_BYTES,
+    ADMIN_IMPORT_MAX_ROWS,
+    EstablishmentResource,
+    FinessCSV,
+    FinessODS,
+    FinessXLSX,
+    ImportRefused,
+    too_large_message,
+)
 from .validators import normalise_finess
 
 
@@ -158,10 +168,28 @@ class OrganisationAdmin(RegionScopedAdminMixin, ExportMixin, SimpleHistoryAdmin)
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+class FinessImportForm(ImportForm):
+    """The file is bounded before it is even read (the admin import is for a department, not the country)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["import_file"].help_text = _(
+            "CSV FINESS (extraction ou fichier etalab), XLSX ou ODS : %(mb)d Mo et %(rows)s lignes au plus. Les "
+            "extractions régionales ou nationales s'importent avec la commande « manage.py import_finess »."
+        ) % {"mb": ADMIN_IMPORT_MAX_BYTES // 2**20, "rows": f"{ADMIN_IMPORT_MAX_ROWS:,}".replace(",", " ")}
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > ADMIN_IMPORT_MAX_BYTES:
+            raise ValidationError(too_large_message())
+        return upload
+
+
 @admin.register(Establishment)
 class EstablishmentAdmin(RegionScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [EstablishmentResource]
-    import_formats = [FinessCSV, base_formats.XLSX, base_formats.ODS]
+    import_formats = [FinessCSV, FinessXLSX, FinessODS]
+    import_form_class = FinessImportForm
     list_display = ["finess", "name", "category", "sector", "department", "city", "is_ose"]
     list_filter = [
         ("region", RelatedOnlyFieldListFilter),
@@ -195,6 +223,21 @@ class EstablishmentAdmin(RegionScopedAdminMixin, ImportExportModelAdmin, SimpleH
 
     def has_export_permission(self, request) -> bool:
         return self.has_view_permission(request)
+
+    def add_data_read_fail_error_to_form(self, form, e) -> None:
+        """French, and what to do, instead of import-export's "'BadZipFile' encountered while trying to read file"."""
+        if isinstance(e, ImportRefused | FinessFormatError):
+            message = str(e)
+        elif isinstance(e, UnicodeDecodeError):
+            message = gettext(
+                "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 » et importez-le à nouveau."
+            )
+        else:
+            message = gettext(
+                "Le fichier n'a pas pu être lu : vérifiez que le format choisi (CSV, XLSX ou ODS) est bien celui du "
+                "fichier et qu'il n'est pas endommagé."
+            )
+        form.add_error("import_file", message)
 
     def get_import_resource_kwargs(self, request, **kwargs):
         regions = admin_regions(request)
