@@ -123,6 +123,14 @@ class FinessXLSX(base_formats.XLSX):
 
 
 class FinessODS(base_formats.ODS):
+    """import-export files ODS under text formats (it would decode the zip as UTF-8): read it as the binary it is."""
+
+    def is_binary(self) -> bool:
+        return True
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
     def create_dataset(self, in_stream, **kwargs):
         check_size(in_stream)
         check_spreadsheet_archive(in_stream, "ods")

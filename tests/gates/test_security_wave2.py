@@ -210,3 +210,150 @@ def test_demo_without_redis_keeps_local_memory_and_sqlite_waits_for_its_lock():
 def test_readme_documents_the_proxy_count():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "TRUSTED_PROXY_COUNT" in readme and "CACHE_URL" in readme
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 5 and 9. Zip bombs, damaged files, macros, and the bounds of the FINESS admin import
+# ---------------------------------------------------------------------------------------------------------------
+
+ZIP_STRUCTURES = {
+    "docx": {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"},
+    "xlsx": {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"},
+    "pptx": {"[Content_Types].xml": b"<Types/>", "ppt/presentation.xml": b"<p/>"},
+    "odt": {"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<c/>"},
+    "ods": {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<c/>"},
+}
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _bomb(kind: str) -> bytes:
+    """The document's structure plus one entry that inflates 4 MB out of a few KB (ratio above 1000)."""
+    entries = dict(ZIP_STRUCTURES[kind])
+    if kind in {"odt", "ods"}:
+        # The issue's ODS: its ``mimetype`` entry itself is the bomb.
+        entries["mimetype"] = entries["mimetype"] + b" " * (4 * 2**20)
+    else:
+        entries["xl/sharedStrings.xml" if kind == "xlsx" else "docProps/custom.xml"] = b"\0" * (4 * 2**20)
+    return _zip(entries)
+
+
+def _upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+@pytest.mark.parametrize("kind", sorted(ZIP_STRUCTURES))
+def test_every_archive_type_accepted_for_uploads_refuses_a_bomb(kind):
+    from django.core.exceptions import ValidationError
+
+    from crrc.uploads import FILE_TYPES, validate_upload
+
+    with pytest.raises(ValidationError) as info:
+        validate_upload(_upload(f"piece{FILE_TYPES[kind].extensions[0]}", _bomb(kind)), [kind], 10 * 2**20)
+    assert info.value.code == "archive_bomb"
+    assert "bombe zip" in info.value.messages[0]
+
+
+def test_archive_bounds_cover_entry_size_total_size_and_entry_count():
+    from django.core.exceptions import ValidationError
+
+    from crrc.uploads import ArchiveBounds, check_archive
+
+    data = _zip({f"f{i}.xml": b"<a/>" * 100 for i in range(20)})
+    assert len(check_archive(data)) == 20
+    for bounds in (
+        ArchiveBounds(max_entries=10),
+        ArchiveBounds(max_entry_bytes=100),
+        ArchiveBounds(max_total_bytes=4000),
+    ):
+        with pytest.raises(ValidationError):
+            check_archive(data, bounds)
+    with pytest.raises(ValidationError) as info:
+        check_archive(b"PK\x03\x04 not really a zip")
+    assert info.value.code == "archive_damaged"
+
+
+def test_every_admin_import_format_refuses_bombs_and_damaged_archives():
+    """Walks the admin registry: any ModelAdmin with an import (now or later) reads archives within bounds."""
+    from django.contrib import admin
+    from import_export.admin import ImportMixin
+
+    checked = []
+    for model, model_admin in admin.site._registry.items():
+        if not isinstance(model_admin, ImportMixin):
+            continue
+        for format_class in model_admin.get_import_formats():
+            fmt = format_class()
+            if not fmt.is_binary():
+                continue
+            kind = fmt.get_extension()
+            for data in (_bomb(kind), b"PK\x03\x04" + b"\x00" * 100):
+                with pytest.raises(ValueError) as info:
+                    fmt.create_dataset(data)
+                message = str(info.value)
+                assert "BadZipFile" not in message and ("bombe zip" in message or "endommagé" in message), message
+            checked.append(f"{model._meta.label}:{kind}")
+    assert "establishments.Establishment:xlsx" in checked and "establishments.Establishment:ods" in checked
+
+
+def test_action_plan_xlsx_import_refuses_a_bomb():
+    from django.core.exceptions import ValidationError
+
+    from action_plans.xlsx import check_xlsx_upload
+
+    with pytest.raises(ValidationError) as info:
+        check_xlsx_upload(_upload("suivi.xlsx", _bomb("xlsx")))
+    assert "trop volumineux" in info.value.messages[0]
+
+
+@pytest.fixture
+def admin_import(db, superuser):
+    """POST a file to the establishments' admin import as the (MFA-passed) superuser; returns the response."""
+    client = Client()
+    client.force_login(superuser)
+
+    def post(name: str, data: bytes, label: str):
+        url = reverse("admin:establishments_establishment_import")
+        form = client.get(url).context["form"]
+        choice = next(value for value, text in form.fields["format"].choices if str(text).lower() == label)
+        return client.post(url, {"format": choice, "import_file": _upload(name, data), "resource": "0"})
+
+    return post
+
+
+def _import_error(response) -> str:
+    errors = response.context["form"].errors.get("import_file", [])
+    assert errors, "the import should have been refused next to the file field"
+    return " ".join(errors)
+
+
+def test_finess_admin_import_refuses_a_bomb_a_damaged_file_and_macros_in_french(admin_import):
+    assert "bombe zip" in _import_error(admin_import("finess.xlsx", _bomb("xlsx"), "xlsx"))
+    assert "endommagé" in _import_error(admin_import("finess.xlsx", b"PK\x03\x04garbage", "xlsx"))
+    macro = _zip({**ZIP_STRUCTURES["xlsx"], "xl/vbaProject.bin": b"\0" * 10})
+    assert "macros" in _import_error(admin_import("finess.xlsx", macro, "xlsx"))
+    assert "BadZipFile" not in _import_error(admin_import("finess.ods", b"PK\x03\x04garbage", "ods"))
+
+
+def test_finess_admin_import_bounds_size_and_rows_and_points_to_import_finess(admin_import):
+    from establishments.resources import ADMIN_IMPORT_MAX_BYTES, ADMIN_IMPORT_MAX_ROWS
+
+    header = "nofinesset;nofinessej;rs;departement\n"
+    too_big = (header + "310780259;310780259;" + "x" * 200 + ";31\n" * 1).encode() * (ADMIN_IMPORT_MAX_BYTES // 200)
+    message = _import_error(admin_import("finess.csv", too_big, "csv"))
+    assert "import_finess" in message
+    too_many = (header + "310780259;310780259;CH;31\n" * (ADMIN_IMPORT_MAX_ROWS + 1)).encode()
+    assert len(too_many) < ADMIN_IMPORT_MAX_BYTES
+    assert "import_finess" in _import_error(admin_import("finess.csv", too_many, "csv"))
+    assert "UTF-8" in _import_error(admin_import("finess.csv", header.encode() + "Hôpital".encode("cp1252"), "csv"))
