@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from crrc.exports import safe_cell, unescape_cell
 from crrc.uploads import ArchiveBounds, check_archive
 from establishments.models import Establishment
 
@@ -125,7 +126,7 @@ def _export_plan(establishment: Establishment, items) -> bytes:
             "version": item.version,
         }
         for index, column in enumerate(COLUMNS, start=1):
-            cell = sheet.cell(row=row, column=index, value=values[column.key])
+            cell = sheet.cell(row=row, column=index, value=safe_cell(values[column.key]))
             cell.alignment = Alignment(
                 wrap_text=column.key in {"title", "description", "abandon_reason"}, vertical="top"
             )
@@ -282,6 +283,7 @@ def check_xlsx_upload(upload) -> None:
 
 
 def _text(value) -> str:
+    value = unescape_cell(value)  # the export escaped formula-like text (crrc.exports)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.formats import base_formats
 
+from crrc.exports import unescape_dataset
 from crrc.uploads import ArchiveBounds, check_archive
 
 from .finess import (
@@ -113,6 +114,7 @@ class FinessXLSX(base_formats.XLSX):
                 if any(value is not None for value in row):
                     dataset.append(row)
             book.close()
+            dataset = unescape_dataset(dataset)
         except ImportRefused:
             raise
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
@@ -141,7 +143,7 @@ class FinessODS(base_formats.ODS):
                 _("Le classeur est endommagé ou illisible : enregistrez-le à nouveau au format ODS.")
             ) from exc
         check_rows(len(dataset))
-        return dataset
+        return unescape_dataset(dataset)
 
 
 class FinessCSV(base_formats.CSV):
@@ -174,7 +176,7 @@ class FinessCSV(base_formats.CSV):
                 dataset.append([getattr(row, attribute) for attribute in ETALAB_AS_HEADER.values()])
             return dataset
         kwargs.setdefault("delimiter", sniff_delimiter(first_line))
-        return super().create_dataset(text, **kwargs)
+        return unescape_dataset(super().create_dataset(text, **kwargs))
 
 
 def _column(attribute: str, column_name: str) -> fields.Field:

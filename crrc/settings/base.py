@@ -260,6 +260,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# Every admin export (django-import-export) escapes formula-like text: see crrc/exports.py.
+from crrc.exports import SAFE_EXPORT_FORMATS  # noqa: E402
+
+EXPORT_FORMATS = SAFE_EXPORT_FORMATS
+
 # --- Cache ------------------------------------------------------------------------------------------
 # Shared by every worker and process: login rate limits (allauth counts attempts in the cache) must be one counter
 # for the three gunicorn workers, not three. Redis when configured (CACHE_URL, else REDIS_URL, else a redis://

