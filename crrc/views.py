@@ -106,10 +106,32 @@ def branding_css(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @cache_control(max_age=3600, public=True)
 def branding_logo(request: HttpRequest, code: str) -> FileResponse:
+    """The region's logo, always as an image: its type is read from the content, never from its name.
+
+    A stored file that is not a PNG, JPEG or WebP (uploaded before the check existed: ``logo.html``) is not served.
+    """
+    from establishments.validators import LOGO_TYPES
+
+    from .uploads import FILE_TYPES, detect_type
+
     region = get_object_or_404(Region, code=code)
     if not region.logo:
         raise Http404
-    return FileResponse(region.logo.open("rb"))
+    try:
+        handle = region.logo.open("rb")
+    except OSError as exc:
+        raise Http404 from exc
+    kind = detect_type(handle)
+    if kind not in LOGO_TYPES:
+        handle.close()
+        raise Http404
+    file_type = FILE_TYPES[kind]
+    response = FileResponse(
+        handle, content_type=file_type.mime, filename=f"logo{file_type.extensions[0]}", as_attachment=False
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @login_not_required

@@ -446,3 +446,90 @@ def test_establishment_admin_export_escapes_and_its_import_reads_back(fmt_name):
         assert "'" + FORMULA in tablib.Dataset().load(io.BytesIO(raw), format=fmt_name)["rs"]
     import_fmt = next(f for f in model_admin.get_import_formats() if f().get_extension() == fmt_name)()
     assert FORMULA in import_fmt.create_dataset(raw if import_fmt.is_binary() else raw)["rs"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 8. Region branding: logo by content, served as an image; host names validated; e-mail links to served hosts
+# ---------------------------------------------------------------------------------------------------------------
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+def _region_change(client, region, **changes):
+    data = {
+        "code": region.code,
+        "name": region.name,
+        "ars_name": region.ars_name,
+        "grades_name": region.grades_name,
+        "crrc_name": region.crrc_name,
+        "contact_email": region.contact_email,
+        "hostname": region.hostname,
+        "primary_colour": region.primary_colour,
+        "secondary_colour": region.secondary_colour,
+        **changes,
+    }
+    return client.post(reverse("admin:establishments_region_change", args=[region.pk]), data)
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("logo.html", b"<html><script>alert(1)</script></html>"),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        ("logo.png", b"<html><script>alert(1)</script></html>"),
+    ],
+)
+def test_region_logo_must_be_an_image_by_content(superuser, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    region = RegionFactory(code="76")
+    client = Client()
+    client.force_login(superuser)
+    response = _region_change(client, region, logo=SimpleUploadedFile(name, content))
+    assert response.status_code == 200
+    assert "logo" in response.context["adminform"].form.errors
+    region.refresh_from_db()
+    assert not region.logo
+
+
+@pytest.mark.parametrize("bad", ['x"><script>alert(1)</script>', "https://crrc.example.org/", "crrc.example.org:8443"])
+def test_region_host_name_must_be_a_host_name(superuser, bad):
+    region = RegionFactory(code="76", hostname="")
+    client = Client()
+    client.force_login(superuser)
+    response = _region_change(client, region, hostname=bad)
+    assert response.status_code == 200
+    assert "hostname" in response.context["adminform"].form.errors
+    region.refresh_from_db()
+    assert region.hostname == ""
+
+
+def test_logo_is_served_as_an_image_with_nosniff_and_a_stored_non_image_is_not_served(db):
+    from django.core.files.base import ContentFile
+
+    region = RegionFactory(code="76")
+    region.logo.save("logo.png", ContentFile(PNG_1PX))
+    response = Client().get(reverse("branding_logo", args=["76"]))
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    # A file stored before the check (the issue's logo.html) is never served, whatever its name.
+    region.logo.save("logo.html", ContentFile(b"<html><script>alert(1)</script></html>"))
+    assert Client().get(reverse("branding_logo", args=["76"])).status_code == 404
+
+
+def test_email_links_go_only_to_configured_hosts(db, settings):
+    from crrc.links import portal_url
+
+    settings.ALLOWED_HOSTS = ["portail.crrc.example", "cyber.occitanie.example"]
+    settings.PORTAL_BASE_URL = "https://portail.crrc.example"
+    region = RegionFactory(code="76", hostname="cyber.occitanie.example")
+    assert portal_url("/x/", region) == "https://cyber.occitanie.example/x/"
+    # A host the deployment does not serve, or a value written straight into the database, falls back.
+    for stored in ("evil.example", 'x"><script>', "cyber.occitanie.example/phish"):
+        type(region).objects.filter(pk=region.pk).update(hostname=stored)
+        region.refresh_from_db()
+        assert portal_url("/x/", region) == "https://portail.crrc.example/x/"
