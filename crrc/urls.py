@@ -17,6 +17,8 @@ urlpatterns = [
     # Anonymous visitors choose their language too (the login page is the first page most people see).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
+    # Before the admin's own URLs: /admin/login/ goes through allauth (rate limits, MFA step).
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("etablissements/", include("establishments.urls")),
     path("documents/", include("reports.urls")),
