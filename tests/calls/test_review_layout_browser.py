@@ -2,9 +2,8 @@
 is readable, no two labels overlap, nothing spills out of its card — on a desktop screen and on a phone."""
 
 import pytest
-from django.test import Client
-
 from calls.review_models import Label
+from django.test import Client
 
 from .factories import CallFactory
 from .review_factories import reviewer_of, under_review

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('establishments', '0002_accessrequest_decision_reason'),
+        ('establishments', '0003_security_org_regions_access_requests_domains'),
     ]
 
     operations = [
