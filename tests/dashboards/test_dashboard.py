@@ -58,7 +58,7 @@ def fill(region, size: int) -> None:
     departments = [DepartmentFactory(region=region), DepartmentFactory(region=region)]
     call = CallFactory(region=region)
     today = timezone.localdate()
-    for index in range(size):
+    for _ in range(size):
         for department in departments:
             for ehpad in (False, True):
                 establishment = EstablishmentFactory(department=department, ehpad=ehpad)
