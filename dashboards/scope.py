@@ -1,5 +1,6 @@
-"""The dashboard's scope from the request: the user's regions, then the GET filters (département, secteur,
-catégorie, période), each checked against what the user may see so that a foreign value is refused, not applied."""
+"""The dashboard's scope from the request: the user's regions, then the GET filters (région for a user of several
+regions, département, secteur, catégorie, période), each checked against what the user may see so that a foreign
+value is refused, not applied."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from establishments.models import Department, Establishment, EstablishmentCategory
+from establishments.models import Department, Establishment, EstablishmentCategory, Region
 from establishments.roles import Sector
 from establishments.selectors import staff_regions
 
@@ -25,7 +26,17 @@ PERIODS = [
 ]
 
 
+FILTER_NAMES = ("region", "departement", "secteur", "categorie", "periode")
+
+
 class ScopeForm(forms.Form):
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.none(),
+        required=False,
+        label=_("Région"),
+        empty_label=_("Toutes mes régions"),
+        to_field_name="code",
+    )
     departement = forms.ModelChoiceField(
         queryset=Department.objects.none(),
         required=False,
@@ -47,6 +58,15 @@ class ScopeForm(forms.Form):
 
     def __init__(self, *args, regions=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.several_regions = regions.count() > 1
+        if self.several_regions:
+            self.fields["region"].queryset = regions.order_by("name")
+            self.fields["region"].error_messages["invalid_choice"] = _(
+                "Cette région n'est pas l'une des vôtres : choisissez-en une dans la liste."
+            )
+        else:
+            # One region: nothing to choose, the field is not shown.
+            del self.fields["region"]
         self.fields["departement"].queryset = Department.objects.filter(region__in=regions).order_by("code")
         used = Establishment.objects.filter(region__in=regions, category=OuterRef("pk"))
         self.fields["categorie"].queryset = EstablishmentCategory.objects.filter(Exists(used)).order_by("label")
@@ -56,6 +76,13 @@ class ScopeForm(forms.Form):
         self.fields["categorie"].error_messages["invalid_choice"] = _(
             "Cette catégorie n'existe pas dans vos régions : choisissez-en une dans la liste."
         )
+
+    def clean(self):
+        data = super().clean()
+        region, department = data.get("region"), data.get("departement")
+        if region is not None and department is not None and department.region_id != region.pk:
+            self.add_error("departement", _("Ce département n'est pas dans la région choisie."))
+        return data
 
 
 def period_bounds(code: str, now: datetime | None = None) -> tuple[datetime | None, datetime | None]:
@@ -81,6 +108,9 @@ def scope_for(request) -> tuple[Scope, ScopeForm]:
     start = end = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
+        if data.get("region"):
+            regions = regions.filter(pk=data["region"].pk)
+            establishments = establishments.filter(region=data["region"])
         if data["departement"]:
             establishments = establishments.filter(department=data["departement"])
         if data["secteur"]:
@@ -89,3 +119,20 @@ def scope_for(request) -> tuple[Scope, ScopeForm]:
             establishments = establishments.filter(category=data["categorie"])
         start, end = period_bounds(data["periode"])
     return Scope(request.user, regions, establishments, start, end), form
+
+
+def filter_query(request) -> str:
+    """The dashboard filters of the request as a query string, carried to drill-downs and exports."""
+    query = request.GET.copy()
+    for key in list(query):
+        if key not in FILTER_NAMES:
+            del query[key]
+    return query.urlencode()
+
+
+def scope_heading(scope: Scope, form: ScopeForm) -> str:
+    """ "Vue nationale" when the scope covers every region, else the names of its regions (one query)."""
+    names = list(scope.regions.order_by("name").values_list("name", flat=True))
+    if form.several_regions and len(names) > 1 and len(names) == Region.objects.count():
+        return str(_("Vue nationale"))
+    return ", ".join(names)

@@ -6,4 +6,5 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("", views.region, name="region"),
+    path("etablissements/", views.establishments, name="establishments"),
 ]

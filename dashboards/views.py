@@ -1,19 +1,63 @@
-"""The regional dashboard: every registered indicator, for CRRC staff and ARS reviewers of the region."""
+"""The regional dashboard: every registered indicator, for CRRC staff and ARS reviewers of the region, its
+drill-downs to the establishments behind a figure, and its exports."""
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from establishments.roles import Sector
+
 from . import selectors
-from .scope import scope_for
+from .scope import filter_query, scope_for, scope_heading
+
+DRILLDOWN_PAGE_SIZE = 50
 
 
-def region(request: HttpRequest) -> HttpResponse:
+def _scope_or_404(request: HttpRequest):
     scope, form = scope_for(request)
     if not scope.regions.exists():
         # Not staff or reviewer of any region: the dashboard does not exist for them.
         raise Http404
+    return scope, form
+
+
+def region(request: HttpRequest) -> HttpResponse:
+    scope, form = _scope_or_404(request)
     return render(
         request,
         "dashboards/region.html",
-        {"form": form, "regions": list(scope.regions.order_by("name")), "panels": selectors.panels(scope)},
+        {
+            "form": form,
+            "heading": scope_heading(scope, form),
+            "panels": selectors.panels(scope),
+            "query": filter_query(request),
+        },
+    )
+
+
+def establishments(request: HttpRequest) -> HttpResponse:
+    """The establishments behind one figure (names of establishments only), with the dashboard's filters."""
+    scope, form = _scope_or_404(request)
+    try:
+        index = int(request.GET.get("figure", ""))
+    except ValueError as exc:
+        raise Http404 from exc
+    indicator, figure, queryset = selectors.drilldown(scope, request.GET.get("indicateur", ""), index)
+    if queryset is None:
+        raise Http404
+    page = Paginator(queryset, DRILLDOWN_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = filter_query(request)
+    return render(
+        request,
+        "dashboards/establishments.html",
+        {
+            "form": form,
+            "heading": scope_heading(scope, form),
+            "indicator": indicator,
+            "figure": figure,
+            "page": page,
+            "sectors": dict(Sector.choices),
+            "query": query,
+            "page_query": f"{query}&indicateur={indicator.key}&figure={index}".lstrip("&"),
+        },
     )
