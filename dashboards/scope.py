@@ -102,8 +102,15 @@ def period_bounds(code: str, now: datetime | None = None) -> tuple[datetime | No
 
 def scope_for(request) -> tuple[Scope, ScopeForm]:
     """The scope of the request's user, narrowed by the valid filters (invalid ones are ignored and reported)."""
-    regions = staff_regions(request.user)
-    form = ScopeForm(request.GET or None, regions=regions)
+    return scope_from(request.user, request.GET)
+
+
+def scope_from(user, data) -> tuple[Scope, ScopeForm]:
+    """The scope of ``user`` narrowed by the filters in ``data`` (a QueryDict or a dict: a report's parameters,
+    rebuilt in the worker with the requester's regions of the moment)."""
+    data = {key: data[key] for key in FILTER_NAMES if data.get(key)} if data else {}
+    regions = staff_regions(user)
+    form = ScopeForm(data or None, regions=regions)
     establishments = Establishment.objects.filter(region__in=regions)
     start = end = None
     if form.is_bound and form.is_valid():
@@ -118,7 +125,12 @@ def scope_for(request) -> tuple[Scope, ScopeForm]:
         if data["categorie"]:
             establishments = establishments.filter(category=data["categorie"])
         start, end = period_bounds(data["periode"])
-    return Scope(request.user, regions, establishments, start, end), form
+    return Scope(user, regions, establishments, start, end), form
+
+
+def filter_values(request) -> dict[str, str]:
+    """The dashboard filters of the request (what a report stores in its parameters)."""
+    return {key: request.GET[key] for key in FILTER_NAMES if request.GET.get(key)}
 
 
 def filter_query(request) -> str:

@@ -7,4 +7,6 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.region, name="region"),
     path("etablissements/", views.establishments, name="establishments"),
+    path("export.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("rapport-pdf/", views.request_pdf, name="request_pdf"),
 ]

@@ -1,14 +1,18 @@
 """The regional dashboard: every registered indicator, for CRRC staff and ARS reviewers of the region, its
 drill-downs to the establishments behind a figure, and its exports."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from establishments.roles import Sector
 
-from . import selectors
-from .scope import filter_query, scope_for, scope_heading
+from . import exports, selectors
+from .documents import DASHBOARD_REPORT
+from .scope import filter_query, filter_values, scope_for, scope_heading
 
 DRILLDOWN_PAGE_SIZE = 50
 
@@ -61,3 +65,28 @@ def establishments(request: HttpRequest) -> HttpResponse:
             "page_query": f"{query}&indicateur={indicator.key}&figure={index}".lstrip("&"),
         },
     )
+
+
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """Every figure of the dashboard with the current filters, one row each."""
+    scope, form = _scope_or_404(request)
+    content = exports.workbook(selectors.panels(scope), scope_heading(scope, form), exports.filters_summary(form))
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="tableau-de-bord-{stamp}.xlsx"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def request_pdf(request: HttpRequest) -> HttpResponse:
+    """Queue the dashboard as a PDF report with the current filters (sent as the form's query string)."""
+    from reports.services import BROKER_DOWN_MESSAGE, request_region_report
+
+    scope, form = _scope_or_404(request)
+    region = scope.regions.order_by("name").first()
+    parameters = {"filters": filter_values(request), "heading": scope_heading(scope, form)}
+    report = request_region_report(region, DASHBOARD_REPORT, request.user, parameters)
+    if report.enqueue_failed:
+        messages.warning(request, BROKER_DOWN_MESSAGE)
+    return redirect("reports:status", report_pk=report.pk)

@@ -18,11 +18,12 @@ from .services import enqueue, retry_report
 
 @admin.register(Report)
 class ReportAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
-    region_lookup = "establishment__region"
+    region_lookup = ("establishment__region", "region")
     list_display = [
         "created_at",
         "kind_display",
         "establishment",
+        "region",
         "status",
         "attempts",
         "requested_by",
@@ -31,12 +32,14 @@ class ReportAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         "download_link",
     ]
     list_filter = ["status", "kind", "establishment__region"]
-    list_select_related = ["establishment", "requested_by"]
+    list_select_related = ["establishment", "region", "requested_by"]
     search_fields = ["=establishment__finess", "establishment__name", "requested_by__email"]
     search_help_text = _("FINESS ou raison sociale de l'établissement, e-mail du demandeur.")
     date_hierarchy = "created_at"
     readonly_fields = [
         "establishment",
+        "region",
+        "parameters",
         "kind",
         "subject_id",
         "status",

@@ -66,6 +66,9 @@ class ReportKind:
     reuse_done_for: timedelta = timedelta(0)
     # Establishment-level documents (no subject) are offered on the establishment's documents page.
     needs_subject: bool = False
+    # Regional documents (no establishment: the dashboard, the yearly summary) are requested with
+    # ``services.request_region_report`` and never offered on an establishment's documents page.
+    regional: bool = False
 
     def allows(self, user, establishment: Establishment, subject_id: int | None) -> bool:
         if self.needs_subject and subject_id is None:
@@ -84,6 +87,7 @@ def register(
     check_access: AccessCheck | None = None,
     reuse_done_for: timedelta = timedelta(0),
     needs_subject: bool = False,
+    regional: bool = False,
 ) -> ReportKind:
     """Declare a document kind. Registering the same kind twice with another builder is a programming error."""
     if len(kind) > 60:
@@ -91,7 +95,7 @@ def register(
     existing = _REGISTRY.get(kind)
     if existing is not None and existing.builder is not builder:
         raise ValueError(f"Report kind {kind!r} is already registered by {existing.builder.__module__}.")
-    entry = ReportKind(kind, label, builder, check_access, reuse_done_for, needs_subject)
+    entry = ReportKind(kind, label, builder, check_access, reuse_done_for, needs_subject, regional)
     _REGISTRY[kind] = entry
     return entry
 
@@ -114,4 +118,4 @@ def kinds() -> list[ReportKind]:
 
 def establishment_kinds() -> list[ReportKind]:
     """Kinds about the establishment itself (no subject), offered on its documents page."""
-    return [entry for entry in kinds() if not entry.needs_subject]
+    return [entry for entry in kinds() if not entry.needs_subject and not entry.regional]

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from establishments.models import Establishment
-from establishments.selectors import establishments_for
+from establishments.models import Establishment, Region
+from establishments.selectors import establishments_for, staff_regions
 
 from . import registry
 from .models import Report
@@ -110,6 +110,8 @@ def request_report(establishment: Establishment, kind: str, user, subject_id: in
     broker could not be reached (the request is kept), and ``report.reused`` says an existing report was returned.
     """
     entry = registry.get(kind)
+    if entry.regional:
+        raise ReportNotAllowed(kind)
     if not establishments_for(user).filter(pk=establishment.pk).exists():
         raise ReportNotAllowed(kind)
     if not entry.allows(user, establishment, subject_id):
@@ -128,6 +130,34 @@ def request_report(establishment: Establishment, kind: str, user, subject_id: in
             report = Report.objects.create(
                 establishment=establishment, kind=kind, subject_id=subject_id, requested_by=user
             )
+        report.reused = report_reused
+        report.enqueue_failed = False
+        if _needs_enqueue(report):
+            transaction.on_commit(lambda: enqueue(report))
+    return report
+
+
+def request_region_report(region: Region, kind: str, user, parameters: dict) -> Report:
+    """Store a regional document request (the dashboard with its filters, a yearly summary) and queue it.
+
+    Only for a regional kind and a region the user serves (CRRC staff, ARS reviewer, superuser); the same request
+    (kind, region, parameters) still in flight is handed back instead of a second one.
+    """
+    entry = registry.get(kind)
+    if not entry.regional or not staff_regions(user).filter(pk=region.pk).exists():
+        raise ReportNotAllowed(kind)
+    with transaction.atomic():
+        Region.objects.select_for_update().filter(pk=region.pk).first()
+        report = (
+            Report.objects.filter(
+                region=region, kind=kind, parameters=parameters, requested_by=user, status__in=IN_FLIGHT
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        report_reused = report is not None
+        if report is None:
+            report = Report.objects.create(region=region, kind=kind, parameters=parameters, requested_by=user)
         report.reused = report_reused
         report.enqueue_failed = False
         if _needs_enqueue(report):

@@ -89,7 +89,7 @@ def _produce(report: Report) -> None:
     pdf = render_pdf(
         document.template_name,
         document.context,
-        region=report.establishment.region,
+        region=report.owner_region,
         title=document.title or str(entry.label),
         cover=document.cover,
         toc_entries=document.toc_entries,
@@ -136,7 +136,9 @@ def _record_failure(report_id: int, exc: BaseException, final: bool) -> None:
 )
 def build_report(self, report_id: int) -> str:
     """Build one report. Returns what happened ("done", "skipped", "missing") for logs and tests."""
-    report = Report.objects.select_related("establishment__region", "establishment__department").filter(pk=report_id)
+    report = Report.objects.select_related("establishment__region", "establishment__department", "region").filter(
+        pk=report_id
+    )
     report = report.first()
     if report is None:
         logger.warning("Report %s no longer exists", report_id)

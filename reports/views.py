@@ -24,11 +24,13 @@ logger = logging.getLogger(__name__)
 
 def _visible_report(request: HttpRequest, report_pk: int) -> Report:
     """The report if the user sees its establishment and its kind lets them; 404 otherwise, whoever's it is."""
-    report = get_for_user_or_404(Report.objects.select_related("establishment"), request.user, pk=report_pk)
+    report = get_for_user_or_404(Report.objects.select_related("establishment", "region"), request.user, pk=report_pk)
     try:
         entry = registry.get(report.kind)
     except registry.UnknownReportKind:
         return report
+    if report.establishment_id is None:
+        return report  # regional: ``for_user`` kept it only for its requester, in one of their regions
     if entry.check_access is not None and not entry.check_access(request.user, report.establishment, report.subject_id):
         raise Http404
     return report
