@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboards.figures import distribution_of, stacked_of
-from dashboards.registry import Figure, Indicator, Scope, register
+from dashboards.registry import Figure, Indicator, Scope, SummaryLine, register, register_summary_line, year_bounds
 
 from .models import Assessment, State
 
@@ -80,3 +80,19 @@ def register_indicators() -> None:
             ),
         )
     )
+    register_summary_line(
+        SummaryLine(
+            key="assessments.submitted",
+            label=gettext_lazy("Diagnostics réalisés (évaluations soumises)"),
+            module="assessments",
+            order=30,
+            compute=submitted_in_year,
+        )
+    )
+
+
+def submitted_in_year(regions, year: int) -> int:
+    start, end = year_bounds(year)
+    return Assessment.objects.filter(
+        establishment__region__in=regions, submitted_at__gte=start, submitted_at__lt=end
+    ).count()

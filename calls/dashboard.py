@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboards.figures import bar_of
-from dashboards.registry import Figure, Indicator, Scope, register
+from dashboards.registry import Figure, Indicator, Scope, SummaryLine, register, register_summary_line, year_bounds
 
 from .models import FUNDED_STATES, Application, Call, State
 
@@ -87,3 +87,21 @@ def register_indicators() -> None:
             ),
         )
     )
+    register_summary_line(
+        SummaryLine(
+            key="calls.funding_paid",
+            label=gettext_lazy("Financements versés"),
+            module="calls",
+            order=60,
+            compute=paid_in_year,
+            unit="€",
+        )
+    )
+
+
+def paid_in_year(regions, year: int) -> Decimal:
+    start, end = year_bounds(year)
+    paid = Application.objects.filter(establishment__region__in=regions, paid_at__gte=start, paid_at__lt=end).aggregate(
+        total=Sum("paid_amount")
+    )["total"]
+    return paid or Decimal(0)

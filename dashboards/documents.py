@@ -34,3 +34,23 @@ def build_dashboard(report) -> Document:
 
 
 register(DASHBOARD_REPORT, gettext_lazy("Tableau de bord régional"), build_dashboard, regional=True)
+
+YEARLY_SUMMARY_REPORT = "yearly_summary"
+
+
+def build_yearly_summary(report) -> Document:
+    from .scope import regions_heading
+    from .summary import summary_for
+
+    user = report.requested_by or AnonymousUser()
+    form, year, regions, rows = summary_for(user, report.parameters.get("filters", {}))
+    heading = regions_heading(regions, form.several_regions)
+    return Document(
+        template_name="dashboards/summary_print.html",
+        context={"rows": rows, "year": year, "heading": heading},
+        filename=f"bilan-activite-{year}.pdf",
+        title=_("Bilan annuel d'activité %(year)s") % {"year": year},
+    )
+
+
+register(YEARLY_SUMMARY_REPORT, gettext_lazy("Bilan annuel d'activité"), build_yearly_summary, regional=True)

@@ -95,3 +95,54 @@ def indicators() -> list[Indicator]:
 
 def get(key: str) -> Indicator:
     return _registry[key]
+
+
+# --- Yearly activity summary of a CRRC -------------------------------------------------------------------------
+# The figures seed documents publish by hand each year ("233 exercises, 41,500 learners enrolled, 221 hours of
+# field support, 7 activations of the rapid-response force"), computed from the data. Each app registers its
+# lines from ``AppConfig.ready()`` (through its ``dashboard.register_indicators``): assessments (diagnostics),
+# calls (funding paid) and incidents (hours of field support, rapid-response activations) do so today; the lines
+# of exercises (exercises played) and awareness (learners enrolled) are added by those apps when they are merged.
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One line of the yearly summary: ``compute(regions, year)`` returns one number in one query."""
+
+    key: str
+    label: str
+    module: str
+    compute: Callable[[QuerySet, int], Number | None]
+    unit: str = ""
+    order: int = 50
+
+
+_summary: dict[str, SummaryLine] = {}
+
+
+def register_summary_line(line: SummaryLine) -> SummaryLine:
+    existing = _summary.get(line.key)
+    if existing is not None and existing.module != line.module:
+        raise ValueError(f"Summary line {line.key!r} is already registered by {existing.module}.")
+    _summary[line.key] = line
+    return line
+
+
+def unregister_summary_line(key: str) -> None:
+    _summary.pop(key, None)
+
+
+def summary_lines() -> list[SummaryLine]:
+    return sorted(_summary.values(), key=lambda line: (line.order, line.key))
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """1 January of ``year`` (included) to 1 January of the next (excluded), in the portal's time zone."""
+    from datetime import date, time
+
+    from django.utils import timezone
+
+    return (
+        timezone.make_aware(datetime.combine(date(year, 1, 1), time.min)),
+        timezone.make_aware(datetime.combine(date(year + 1, 1, 1), time.min)),
+    )

@@ -143,8 +143,12 @@ def filter_query(request) -> str:
 
 
 def scope_heading(scope: Scope, form: ScopeForm) -> str:
-    """ "Vue nationale" when the scope covers every region, else the names of its regions (one query)."""
-    names = list(scope.regions.order_by("name").values_list("name", flat=True))
-    if form.several_regions and len(names) > 1 and len(names) == Region.objects.count():
+    """ "Vue nationale" when the scope covers every region, else the names of its regions."""
+    return regions_heading(scope.regions, form.several_regions)
+
+
+def regions_heading(regions, several: bool) -> str:
+    names = list(regions.order_by("name").values_list("name", flat=True))
+    if several and len(names) > 1 and len(names) == Region.objects.count():
         return str(_("Vue nationale"))
     return ", ".join(names)

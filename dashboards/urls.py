@@ -9,4 +9,6 @@ urlpatterns = [
     path("etablissements/", views.establishments, name="establishments"),
     path("export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("rapport-pdf/", views.request_pdf, name="request_pdf"),
+    path("bilan-annuel/", views.summary, name="summary"),
+    path("bilan-annuel/pdf/", views.request_summary_pdf, name="request_summary_pdf"),
 ]

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 from establishments.roles import Sector
 
 from . import exports, selectors
-from .documents import DASHBOARD_REPORT
-from .scope import filter_query, filter_values, scope_for, scope_heading
+from .documents import DASHBOARD_REPORT, YEARLY_SUMMARY_REPORT
+from .scope import filter_query, filter_values, regions_heading, scope_for, scope_heading
+from .summary import summary_for
 
 DRILLDOWN_PAGE_SIZE = 50
 
@@ -87,6 +88,42 @@ def request_pdf(request: HttpRequest) -> HttpResponse:
     region = scope.regions.order_by("name").first()
     parameters = {"filters": filter_values(request), "heading": scope_heading(scope, form)}
     report = request_region_report(region, DASHBOARD_REPORT, request.user, parameters)
+    if report.enqueue_failed:
+        messages.warning(request, BROKER_DOWN_MESSAGE)
+    return redirect("reports:status", report_pk=report.pk)
+
+
+def summary(request: HttpRequest) -> HttpResponse:
+    """The yearly activity summary of the CRRC (exercises, learners, diagnostics, hours, activations, funding)."""
+    form, year, regions, rows = summary_for(request.user, request.GET)
+    if not regions.exists():
+        raise Http404
+    return render(
+        request,
+        "dashboards/summary.html",
+        {
+            "form": form,
+            "year": year,
+            "rows": rows,
+            "heading": regions_heading(regions, form.several_regions),
+            "query": request.GET.urlencode() if form.is_valid() else "",
+        },
+    )
+
+
+@require_POST
+def request_summary_pdf(request: HttpRequest) -> HttpResponse:
+    from reports.services import BROKER_DOWN_MESSAGE, request_region_report
+
+    form, year, regions, _rows = summary_for(request.user, request.GET)
+    region = regions.order_by("name").first()
+    if region is None:
+        raise Http404
+    filters = {"annee": str(year)}
+    if form.is_valid() and form.cleaned_data.get("region"):
+        filters["region"] = form.cleaned_data["region"].code
+    parameters = {"filters": filters, "heading": f"{regions_heading(regions, form.several_regions)} – {year}"}
+    report = request_region_report(region, YEARLY_SUMMARY_REPORT, request.user, parameters)
     if report.enqueue_failed:
         messages.warning(request, BROKER_DOWN_MESSAGE)
     return redirect("reports:status", report_pk=report.pk)

@@ -6,14 +6,15 @@ establishments, as the dashboards show everywhere), never the incidents themselv
 
 from __future__ import annotations
 
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboards.figures import bar_of
-from dashboards.registry import Figure, Indicator, Scope, register
+from dashboards.registry import Figure, Indicator, Scope, SummaryLine, register, register_summary_line, year_bounds
 from establishments.models import Establishment
 
-from .models import Incident
+from .models import Incident, Intervention
 from .selectors import statistics
 from .workflow import OPEN_STATES
 
@@ -70,3 +71,38 @@ def register_indicators() -> None:
             chart=bar_of(gettext_lazy("Délais moyens après détection (heures)"), unit="h"),
         )
     )
+    register_summary_line(
+        SummaryLine(
+            key="incidents.field_hours",
+            label=gettext_lazy("Heures d'appui de terrain (interventions sur incident)"),
+            module="incidents",
+            order=40,
+            compute=hours_in_year,
+            unit="h",
+        )
+    )
+    register_summary_line(
+        SummaryLine(
+            key="incidents.rapid_response",
+            label=gettext_lazy("Activations de la force d'intervention rapide"),
+            module="incidents",
+            order=50,
+            compute=activations_in_year,
+        )
+    )
+
+
+def hours_in_year(regions, year: int) -> float:
+    """Hours of the CRRC's interventions recorded in the year (the intervention's date, not the incident's)."""
+    start, end = year_bounds(year)
+    total = Intervention.objects.filter(
+        incident__establishment__region__in=regions, at__gte=start, at__lt=end
+    ).aggregate(total=Sum("hours"))["total"]
+    return float(total or 0)
+
+
+def activations_in_year(regions, year: int) -> int:
+    start, end = year_bounds(year)
+    return Incident.objects.filter(
+        establishment__region__in=regions, rapid_response_requested_at__gte=start, rapid_response_requested_at__lt=end
+    ).count()
