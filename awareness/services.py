@@ -173,7 +173,8 @@ def _email(value: str) -> tuple[str, str | None]:
     try:
         validate_email(email)
     except ValidationError:
-        return email, _("adresse e-mail invalide : « %(value)s »") % {"value": value[:100]}
+        # The value is not repeated: the report may be read by CRRC staff, who never see a learner's address.
+        return email, _("adresse e-mail invalide")
     return email, None
 
 
