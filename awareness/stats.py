@@ -27,14 +27,14 @@ TRAPPED = DELIVERED & (Q(clicked=True) | Q(submitted=True))
 
 def _counts() -> dict:
     return {
-        "sent_total": Count("pk", filter=Q(sent=True)),
-        "errors": Count("pk", filter=Q(sent=True, error=True)),
+        "n_sent_total": Count("pk", filter=Q(sent=True)),
+        "n_errors": Count("pk", filter=Q(sent=True, error=True)),
         "population": Count("pk", filter=DELIVERED),
-        "opened": Count("pk", filter=DELIVERED & Q(opened=True)),
-        "clicked": Count("pk", filter=DELIVERED & Q(clicked=True)),
-        "submitted": Count("pk", filter=DELIVERED & Q(submitted=True)),
-        "trapped": Count("pk", filter=TRAPPED),
-        "reported": Count("pk", filter=DELIVERED & Q(reported=True)),
+        "n_opened": Count("pk", filter=DELIVERED & Q(opened=True)),
+        "n_clicked": Count("pk", filter=DELIVERED & Q(clicked=True)),
+        "n_submitted": Count("pk", filter=DELIVERED & Q(submitted=True)),
+        "n_trapped": Count("pk", filter=TRAPPED),
+        "n_reported": Count("pk", filter=DELIVERED & Q(reported=True)),
     }
 
 
@@ -65,14 +65,14 @@ class CampaignFigures:
 
 
 def _figures(campaign: Campaign, row: dict | None) -> CampaignFigures:
-    row = row or dict.fromkeys(["sent_total", "errors", "population", *RATE_KEYS], 0)
+    row = row or dict.fromkeys(["n_sent_total", "n_errors", "population", *[f"n_{k}" for k in RATE_KEYS]], 0)
     population = row["population"]
     return CampaignFigures(
         campaign=campaign,
-        sent=anonymity.count(row["sent_total"], row["sent_total"]),
-        errors=anonymity.count(row["errors"], row["sent_total"]),
+        sent=anonymity.count(row["n_sent_total"], row["n_sent_total"]),
+        errors=anonymity.count(row["n_errors"], row["n_sent_total"]),
         population=population,
-        rates={key: anonymity.rate(row[key], population) for key in RATE_KEYS},
+        rates={key: anonymity.rate(row[f"n_{key}"], population) for key in RATE_KEYS},
     )
 
 
@@ -121,8 +121,8 @@ def service_breakdown(establishment: Establishment, campaign: Campaign) -> list[
             GroupRow(
                 label=row["service"] or _("Service non renseigné"),
                 population=anonymity.count(population, population),
-                trapped=anonymity.rate(row["trapped"], population),
-                reported=anonymity.rate(row["reported"], population),
+                trapped=anonymity.rate(row["n_trapped"], population),
+                reported=anonymity.rate(row["n_reported"], population),
             )
         )
     return result
@@ -198,8 +198,8 @@ def establishment_rates(campaigns: QuerySet[Campaign] | list[Campaign], extra_fi
 def _bench_row(key: str, label: str, rows: list[dict]) -> BenchmarkRow:
     eligible = [r for r in rows if r["population"] >= anonymity.THRESHOLD]
     learners = sum(r["population"] for r in eligible)
-    trapped = [100.0 * r["trapped"] / r["population"] for r in eligible]
-    reported = [100.0 * r["reported"] / r["population"] for r in eligible]
+    trapped = [100.0 * r["n_trapped"] / r["population"] for r in eligible]
+    reported = [100.0 * r["n_reported"] / r["population"] for r in eligible]
     return BenchmarkRow(
         key=key,
         label=label,
@@ -264,6 +264,6 @@ def programme_overview(programme: Programme) -> list[dict]:
         per_campaign = []
         for campaign in campaigns:
             row = results[enrolment.establishment_id].get(campaign.pk)
-            per_campaign.append(anonymity.rate(row["trapped"], row["population"]) if row else None)
+            per_campaign.append(anonymity.rate(row["n_trapped"], row["population"]) if row else None)
         overview.append({"enrolment": enrolment, "learners": anonymity.count(count, count), "campaigns": per_campaign})
     return overview

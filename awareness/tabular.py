@@ -100,14 +100,17 @@ def _read_csv(data: bytes) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: list[tuple[int, list[str]]] = []
     headers: list[str] | None = None
+    previous_end = 0
     try:
         for cells in reader:
+            # The line a record starts on (a quoted field may span several lines).
+            start, previous_end = previous_end + 1, reader.line_num
             if headers is None:
                 if not any(c.strip() for c in cells):
                     continue
                 headers = [clean_cell(c) for c in cells]
                 continue
-            rows.append((reader.line_num, cells))
+            rows.append((start, cells))
             if len(rows) > MAX_ROWS:
                 raise ValidationError(_("Le fichier dépasse %(max)d lignes.") % {"max": MAX_ROWS})
     except csv.Error as exc:
