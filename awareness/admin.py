@@ -2,12 +2,27 @@
 enrolments, on-demand requests, and read-only import and batch records. Learners, results and the re-training
 list are not in the admin: names are for the establishment's sponsor and relays only."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from crrc.admin import RegionScopedAdminMixin
+from crrc.workflow_admin import WorkflowAdminMixin
 
-from .models import Campaign, CampaignRequest, Enrolment, ImportRun, Module, PhishingTemplate, Programme, ReportBatch
+from . import services
+from .models import (
+    Campaign,
+    CampaignRequest,
+    CampaignRequestLog,
+    Enrolment,
+    ImportRun,
+    Module,
+    PhishingTemplate,
+    Programme,
+    ReportBatch,
+)
+from .workflow import REQUEST_WORKFLOW
 
 
 @admin.register(PhishingTemplate)
@@ -56,8 +71,22 @@ class EnrolmentAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ("enrolled_at", "enrolled_by", "withdrawn_at", "staff_informed_by")
 
 
+class CampaignRequestLogInline(admin.TabularInline):
+    model = CampaignRequestLog
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("transition", "from_state", "to_state", "by", "at", "reason")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CampaignRequest)
-class CampaignRequestAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
+class CampaignRequestAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, SimpleHistoryAdmin):
+    """Accept or refuse from the list (admin actions of the kit); scheduling needs a date: the staff page."""
+
+    workflow = REQUEST_WORKFLOW
+    inlines = [CampaignRequestLogInline]
     region_lookup = "establishment__region"
     list_display = ("establishment", "template", "wanted_on", "state", "scheduled_on", "requested_at")
     list_filter = ("state", "template")
@@ -67,6 +96,29 @@ class CampaignRequestAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("workflow_schedule", None)
+        return actions
+
+    def apply_transition(self, request, queryset, transition):
+        """The kit's loop, through the services so that the decision's date, author and reason are stored."""
+        reason = (request.POST.get("workflow_reason") or "").strip()
+        if transition.requires_reason and not (request.POST.get("workflow_confirm") and reason):
+            return self._ask_reason(request, queryset, transition, missing=bool(request.POST.get("workflow_confirm")))
+        decide = services.approve_request if transition.name == "approve" else services.refuse_request
+        done = 0
+        for obj in queryset:
+            try:
+                decide(obj, request.user, reason)
+            except ValidationError as error:
+                self.message_user(request, f"{obj} : {' '.join(error.messages)}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(action)s : %(n)d demande(s).") % {"action": transition.label, "n": done})
+        return None
 
 
 @admin.register(ImportRun)

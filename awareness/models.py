@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crrc.tenancy import EstablishmentOwned
+from crrc.tenancy import EstablishmentOwned, TenantQuerySet
+from crrc.workflow import TransitionLog
 
 from .choices import (
     Audience,
@@ -449,3 +450,18 @@ class ReportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign.label} – {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class CampaignRequestLog(TransitionLog):
+    """Who accepted, refused or scheduled an on-demand campaign, when and why (the workflow kit's log)."""
+
+    request = models.ForeignKey(
+        CampaignRequest, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("demande")
+    )
+
+    tenant_field = "request__establishment"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("historique de la demande de campagne")
+        verbose_name_plural = _("historique des demandes de campagne")

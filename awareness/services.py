@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from establishments.models import Establishment
 
-from .choices import EnrolmentSource, EventKind, ImportKind, ModuleKind, RequestState
+from .choices import EnrolmentSource, EventKind, ImportKind, ModuleKind
 from .models import (
     Campaign,
     CampaignRequest,
@@ -752,44 +752,33 @@ def request_campaign(
         ) % {"date": earliest.strftime("%d/%m/%Y")}
     if errors:
         raise ValidationError(errors)
+    from .workflow import REQUEST_WORKFLOW
+
     with transaction.atomic():
-        return CampaignRequest.objects.create(
+        created = CampaignRequest.objects.create(
             establishment=establishment, template=template, wanted_on=wanted_on, message=(message or "").strip(),
             requested_by=by,
         )  # fmt: skip
-
-
-def _decide(request: CampaignRequest, by, state: str, reason: str, scheduled_on: date | None = None) -> CampaignRequest:
-    with transaction.atomic():
-        locked = CampaignRequest.objects.select_for_update().get(pk=request.pk)
-        locked.state, locked.decided_by, locked.decided_at = state, by, timezone.now()
-        locked.decision_reason = (reason or "").strip()
-        if scheduled_on is not None:
-            locked.scheduled_on = scheduled_on
-        locked.save()
-    return locked
+        REQUEST_WORKFLOW.log_creation(created, by)
+    return created
 
 
 def approve_request(request: CampaignRequest, by, reason: str = "") -> CampaignRequest:
-    if request.state != RequestState.REQUESTED:
-        raise ValidationError(_("Cette demande a déjà été traitée."))
-    return _decide(request, by, RequestState.APPROVED, reason)
+    from .workflow import REQUEST_WORKFLOW, decided
+
+    return REQUEST_WORKFLOW.apply(request, "approve", by, reason=reason, update=decided(by, reason))
 
 
 def refuse_request(request: CampaignRequest, by, reason: str) -> CampaignRequest:
-    if request.state != RequestState.REQUESTED:
-        raise ValidationError(_("Cette demande a déjà été traitée."))
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Indiquez le motif du refus : il est communiqué à l'établissement.")})
-    return _decide(request, by, RequestState.REFUSED, reason)
+    from .workflow import REQUEST_WORKFLOW, decided
+
+    return REQUEST_WORKFLOW.apply(request, "refuse", by, reason=reason, update=decided(by, reason))
 
 
 def schedule_request(request: CampaignRequest, by, scheduled_on: date) -> CampaignRequest:
-    if request.state != RequestState.APPROVED:
-        raise ValidationError(_("Seule une demande acceptée peut être planifiée."))
-    if scheduled_on is None or scheduled_on < timezone.localdate():
-        raise ValidationError({"scheduled_on": _("Indiquez une date d'envoi à venir.")})
-    return _decide(request, by, RequestState.SCHEDULED, request.decision_reason, scheduled_on)
+    from .workflow import REQUEST_WORKFLOW, scheduled
+
+    return REQUEST_WORKFLOW.apply(request, "schedule", by, update=scheduled(scheduled_on))
 
 
 def campaign_for_quarter(establishment: Establishment, code: str) -> Campaign:

@@ -67,3 +67,32 @@ def test_one_month_notice(establishment, programme):
     foreign = PhishingTemplateFactory(region=EstablishmentFactory().region, name="Autre")
     with pytest.raises(ValidationError, match="catalogue"):
         services.request_campaign(establishment, foreign, date(2026, 6, 1), by=None, today=today)
+
+
+def test_request_workflow_logs_every_step_and_needs_region_staff(establishment, crrc_staff, sponsor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from awareness.workflow import REQUEST_WORKFLOW
+    from crrc.workflow import WorkflowError
+
+    from .factories import PhishingTemplateFactory
+
+    template = PhishingTemplateFactory(region=establishment.region)
+    item = services.request_campaign(
+        establishment, template, services.earliest_on_demand_date() + timedelta(days=3), by=sponsor
+    )
+    with pytest.raises(WorkflowError):
+        services.approve_request(item, sponsor, "")  # the establishment does not decide for itself
+    with pytest.raises(WorkflowError, match="motif"):
+        services.refuse_request(item, crrc_staff, "")
+    services.approve_request(item, crrc_staff, "Date validée")
+    with pytest.raises(ValidationError, match="à venir"):
+        services.schedule_request(item, crrc_staff, timezone.localdate() - timedelta(days=1))
+    services.schedule_request(item, crrc_staff, item.wanted_on)
+    item.refresh_from_db()
+    assert (item.state, item.decided_by, item.decision_reason) == ("scheduled", crrc_staff, "Date validée")
+    assert [log.transition for log in REQUEST_WORKFLOW.history(item)] == ["create", "approve", "schedule"]
+    with pytest.raises(WorkflowError, match="déjà été traitée"):
+        services.refuse_request(item, crrc_staff, "trop tard")
