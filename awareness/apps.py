@@ -26,6 +26,15 @@ class AwarenessConfig(AppConfig):
         for model, actions in STAFF_PERMISSIONS.items():
             register_crrc_staff_permissions(f"awareness.{model}", actions)
         participation.register_section()
+        from crrc.navigation import NavItem
+        from crrc.navigation import register as register_nav
+
+        from .dashboard import register_indicators
+
+        register_nav(
+            NavItem("awareness", _("Sensibilisation"), "awareness:index", {"establishment", "staff", "ars"}, order=45)
+        )
+        register_indicators()
         if apps.is_installed("offers"):
             from . import receivers
 

@@ -56,21 +56,25 @@ def report_context(establishment, campaign: Campaign) -> dict:
     }
 
 
+def _rounded(figure):
+    return None if figure.masked else round(figure.value)
+
+
 def _trend_chart(history):
-    try:
-        from crrc import charts
-    except ImportError:  # the chart module lands with the platform-ui work; the table carries the same figures
-        return None
+    from crrc import charts
+
     labels = [c.campaign.label for c in history]
     return charts.line(
         _("Évolution des taux (%)"),
         labels,
         series={
-            _("Piégés"): [c.rates["trapped"].value for c in history],
-            _("Signalement"): [c.rates["reported"].value for c in history],
+            _("Piégés"): [_rounded(c.rates["trapped"]) for c in history],
+            _("Signalement"): [_rounded(c.rates["reported"]) for c in history],
         },
         scale_max=100,
         unit="%",
+        label_header=_("Trimestre"),
+        missing=anonymity.masked_label(),
     )
 
 

@@ -426,15 +426,34 @@ def benchmark(request: HttpRequest) -> HttpResponse:
             )
         )
         selected = next((c for c in campaigns if c.pk in with_results), campaigns[0] if campaigns else None)
+    bench = stats.benchmark(selected) if selected else None
     return render(
         request,
         "awareness/benchmark.html",
         {
             "campaigns": campaigns,
             "selected": selected,
-            "bench": stats.benchmark(selected) if selected else None,
+            "bench": bench,
+            "chart": _bench_chart(bench),
             "threshold": anonymity.THRESHOLD,
         },
+    )
+
+
+def _bench_chart(bench):
+    from crrc import charts
+
+    if not bench or not bench["sectors"]:
+        return None
+    return charts.bar(
+        _("Médiane du taux de personnes piégées, par secteur"),
+        [row.label for row in bench["sectors"]],
+        [None if row.trapped.median.masked else round(row.trapped.median.value) for row in bench["sectors"]],
+        scale_max=100,
+        unit="%",
+        label_header=_("Secteur"),
+        value_header=_("Médiane"),
+        missing=anonymity.masked_label(),
     )
 
 

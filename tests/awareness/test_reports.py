@@ -18,10 +18,10 @@ pytestmark = pytest.mark.django_db
 SENT = f"{YEAR}-01-20T09:00:00Z"
 
 
-def results(establishment, campaign, plan):
+def results(establishment, campaign, plan, start=0):
     """``plan``: list of (service, status, reported) — one learner each, with a recognisable name."""
     rows = [RESULTS_HEADER]
-    for i, (service, status, reported) in enumerate(plan):
+    for i, (service, status, reported) in enumerate(plan, start=start):
         email = f"agent{i}.{establishment.pk}@ch.example.org"
         LearnerFactory(establishment=establishment, email=email, last_name=f"Zyxnom{i}", first_name=f"Zyxprenom{i}",
                        service=service)  # fmt: skip
@@ -138,3 +138,16 @@ def test_batch_with_one_failing_report(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("awareness:batch_retry", args=[batch.pk]))
     assert batches.progress(batch).done == 3
+
+
+def test_dashboard_indicators_respect_the_threshold(establishment, enrolment, campaign):
+    from awareness.dashboard import enrolled_by_sector, trapped_by_quarter
+    from dashboards.registry import Scope
+    from establishments.models import Establishment, Region
+
+    results(establishment, campaign, [("Soins", "Clicked Link", False)] * 4)
+    scope = Scope(user=None, regions=Region.objects.all(), establishments=Establishment.objects.all())
+    assert [(f.label, f.value) for f in trapped_by_quarter(scope)] == [(f"{YEAR}-T1", None)]
+    results(establishment, campaign, [("Soins", "Email Sent", False)] * 4, start=4)
+    assert [(f.label, f.value) for f in trapped_by_quarter(scope)] == [(f"{YEAR}-T1", 50)]
+    assert [f.value for f in enrolled_by_sector(scope)] == [1]
