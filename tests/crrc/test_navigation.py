@@ -42,6 +42,7 @@ def test_a_member_sees_the_establishment_side_only(client, establishment):
         "Évaluations",
         "Plan d'action",
         "Appels à projets",
+        "Sensibilisation",
         "Mon compte",
     ]
     assert items["Mes établissements"] == (reverse("establishments:mine"), True)
@@ -57,6 +58,7 @@ def test_crrc_staff_see_the_regions_work_and_the_admin(client, establishment):
         "Tableau de bord régional",
         "Plan d'action",
         "Évaluations de la région",
+        "Sensibilisation",
         "Instruction",
         "Administration",
         "Mon compte",
