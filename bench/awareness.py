@@ -172,9 +172,7 @@ def seed(learners: int, events: int, rng: random.Random, log) -> dict:
     timings["results_and_events_s"] = round(time.perf_counter() - started, 1)
     timings["events_copy_s"] = round(events_s, 1)
     how = "COPY" if postgres else "bulk_create"
-    log(
     log(f"  awareness: {totals['results']} results, {totals['events']} events ({how}), {timings}")
-    )
     return {"establishments": count, "learners": len(rows), "results": totals["results"], "events": totals["events"],
             "timings_s": timings, "first_establishment_id": establishments[0][0]}  # fmt: skip
 
