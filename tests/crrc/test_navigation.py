@@ -43,6 +43,7 @@ def test_a_member_sees_the_establishment_side_only(client, establishment):
         "Plan d'action",
         "Appels à projets",
         "Sensibilisation",
+        "Incidents",
         "Mon compte",
     ]
     assert items["Mes établissements"] == (reverse("establishments:mine"), True)
@@ -60,6 +61,7 @@ def test_crrc_staff_see_the_regions_work_and_the_admin(client, establishment):
         "Évaluations de la région",
         "Sensibilisation",
         "Instruction",
+        "Incidents",
         "Administration",
         "Mon compte",
     ]
