@@ -100,7 +100,6 @@ def test_awareness_pages_have_no_axe_violation(
         reverse("awareness:information", args=[establishment.pk]),
         reverse("awareness:new_request", args=[establishment.pk]),
         reverse("awareness:programme", args=[programme.pk]),
-        reverse("establishments:home", args=[establishment.pk]),
     ]
     findings = [v for url in own for v in visit_and_check(page, live_server.url + url)]
     axe_context.clear_cookies()
