@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from establishments.models import Establishment
-from establishments.selectors import establishments_for, member_establishments, staff_regions
+from establishments.roles import Capability
+from establishments.selectors import can, establishments_for, member_establishments, staff_regions
 from reports.models import Report
 
 from . import anonymity, batches, documents, selectors, services, stats
@@ -121,8 +122,21 @@ def establishment(request: HttpRequest, establishment_pk: int) -> HttpResponse:
         "requests": list(selectors.requests_of(request.user, establishment)[:5]),
         "calendar": _calendar(programme, establishment.sector) if programme else [],
         "report_kind": documents.QUARTERLY_REPORT,
+        "leads": _leads(establishment),
+        "can_name_relays": can(request.user, establishment, Capability.MANAGE_MEMBERS),
     }
     return render(request, "awareness/establishment.html", context)
+
+
+def _leads(establishment: Establishment) -> dict:
+    """The sponsor (director) and the awareness relays: portal members named by the establishment."""
+    from establishments.roles import Role
+    from establishments.selectors import active_memberships
+
+    leads = {"sponsors": [], "relays": []}
+    for membership in active_memberships(establishment).filter(role__in=[Role.DIRECTOR, Role.AWARENESS_RELAY]):
+        leads["sponsors" if membership.role == Role.DIRECTOR else "relays"].append(membership.user)
+    return leads
 
 
 def _calendar(programme: Programme, sector: str | None = None) -> list[dict]:

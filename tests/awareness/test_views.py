@@ -191,3 +191,10 @@ def test_index_and_participation_section(client, establishment, enrolment, spons
     assert client.get(reverse("awareness:index")).status_code == 302
     home = client.get(reverse("establishments:home", args=[establishment.pk])).content.decode()
     assert "Importer les personnels" in home
+
+
+def test_sponsor_and_relays_are_named_on_the_page(client, establishment, enrolment, sponsor, relay):
+    login(client, sponsor)
+    page = client.get(url("establishment", establishment)).content.decode()
+    assert sponsor.get_full_name() in page and relay.get_full_name() in page
+    assert reverse("establishments:members", args=[establishment.pk]) in page
