@@ -198,3 +198,14 @@ def test_sponsor_and_relays_are_named_on_the_page(client, establishment, enrolme
     page = client.get(url("establishment", establishment)).content.decode()
     assert sponsor.get_full_name() in page and relay.get_full_name() in page
     assert reverse("establishments:members", args=[establishment.pk]) in page
+
+
+def test_batch_progress_polls_with_htmx(client, establishment, campaign, crrc_staff):
+    from .factories import ReportBatchFactory
+
+    batch = ReportBatchFactory(campaign=campaign)
+    login(client, crrc_staff)
+    page = reverse("awareness:batch_detail", args=[batch.pk])
+    assert client.get(page + "?shown=0-0-0", headers={"HX-Request": "true"}).status_code == 204
+    fragment = client.get(page + "?shown=old", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and b"<html" not in fragment.content and b"batch-progress" in fragment.content
