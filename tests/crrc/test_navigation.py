@@ -56,8 +56,6 @@ def test_a_member_sees_the_establishment_side_only(client, establishment):
         "Évaluations",
         "Plan d'action",
         "Appels à projets",
-        "Sensibilisation",
-        "Incidents",
         "Mon compte",
     ]
     assert not {"Tableau de bord régional", "Instruction", "Administration", "Évaluations de la région"} & set(items)
@@ -74,9 +72,7 @@ def test_crrc_staff_see_the_regions_work_and_the_admin(client, establishment):
         "Tableau de bord régional",
         "Plan d'action",
         "Évaluations de la région",
-        "Sensibilisation",
         "Instruction",
-        "Incidents",
         "Administration",
         "Mon compte",
     ]
