@@ -73,7 +73,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sheets-per-worker", type=int, default=40)
     parser.add_argument("--finess-rows", type=int, default=95_000)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["http", "pdf", "sheets", "finess"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["http", "pdf", "sheets", "finess", "awareness"])
+    from bench import awareness as awareness_bench
+
+    awareness_bench.add_arguments(parser)
     args = parser.parse_args(argv)
 
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://app:app@127.0.0.1:5432/bench")
@@ -148,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
 
         log("PDF: establishment sheets through 1 then 2 workers…")
         results["sheets"] = pdf.sheets_throughput(env, args.sheets_per_worker, workdir, log)
+    if "awareness" not in args.skip:
+        log("Awareness: learners, result events, benchmark page, quarterly report, batch…")
+        results["awareness"] = awareness_bench.run(args, log)
     if "finess" not in args.skip:
         from bench import finess
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "assessments",
     "dashboards",
     "incidents",
+    "awareness",
 ]
 
 MIDDLEWARE = [

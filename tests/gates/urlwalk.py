@@ -49,6 +49,12 @@ KWARG_MODELS: dict[str, str] = {
     "token": "establishments.Invitation.token",
     "report_pk": "reports.Report",
     "calls_review:act.pk": "calls.Application",
+    "awareness:programme.pk": "awareness.Programme",
+    "awareness:batch.campaign_pk": "awareness.Campaign",
+    "awareness:batch_detail.pk": "awareness.ReportBatch",
+    "awareness:batch_retry.pk": "awareness.ReportBatch",
+    "awareness:decide_request.pk": "awareness.CampaignRequest",
+    "awareness:schedule_request.pk": "awareness.CampaignRequest",
 }
 
 PK_NAMES = {"pk", "id"}

@@ -27,6 +27,7 @@ MODULE_STEPS = (
     "demo_calls_review",
     "demo_reports",
     "demo_incidents",
+    "demo_awareness",
 )
 
 
