@@ -45,6 +45,8 @@ class WorkflowAdminMixin:
 
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if not self.has_change_permission(request):  # taking a step changes the row: view-only staff get no action
+            return actions
         for transition, name in self._workflow_action_names():
             actions[name] = (self._make_action(transition, name), name, transition.label)
         return actions
@@ -62,6 +64,7 @@ class WorkflowAdminMixin:
             return modeladmin.apply_transition(request, queryset, transition, action_name=name)
 
         action.__name__ = name
+        action.allowed_permissions = ("change",)
         return action
 
     def workflow_apply(self, request, obj, transition: Transition, reason: str):
