@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("calls", "0003_eligibility_rule_parameters_help"),
+        ("calls", "0004_required_document_types_help"),
     ]
 
     operations = [

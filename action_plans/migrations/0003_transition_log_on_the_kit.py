@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("action_plans", "0001_initial"),
+        ("action_plans", "0002_source_kind_incident"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
