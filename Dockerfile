@@ -8,8 +8,11 @@ RUN apt-get update \
     && useradd --create-home --uid 1000 crrc
 
 WORKDIR /app
-COPY pyproject.toml ./
-RUN pip install --no-cache-dir uv && uv pip install --system --no-cache -r pyproject.toml
+# Exactly the locked set (uv.lock, without the dev group), in a virtualenv on the PATH.
+ENV UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never PATH=/opt/venv/bin:$PATH
+COPY pyproject.toml uv.lock ./
+RUN pip install --no-cache-dir "uv==$(awk '$0 == "name = \"uv\"" { getline; gsub(/^version = "|"$/, ""); print; exit }' uv.lock)" \
+    && uv sync --frozen --no-dev --no-cache --python /usr/local/bin/python
 COPY --chown=crrc:crrc . .
 RUN SECRET_KEY=build-only-collectstatic python manage.py collectstatic --no-input -v0 \
     && mkdir -p /app/media && chown crrc:crrc /app/media

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crrc import charts
 from dashboards.figures import stacked_of
 from dashboards.registry import Figure, Indicator, Scope, register
 
@@ -44,7 +45,11 @@ def register_indicators() -> None:
             module="action_plans",
             order=40,
             compute=by_source,
-            chart=stacked_of(gettext_lazy("Actions des plans par origine"), label_header=gettext_lazy("Origine")),
+            chart=stacked_of(
+                gettext_lazy("Actions des plans par origine"),
+                label_header=gettext_lazy("Origine"),
+                colours=(charts.PALETTE[2], charts.PALETTE[0], charts.PALETTE[4]),  # done, open, overdue
+            ),
             description=gettext_lazy("Les actions abandonnées ne sont pas comptées."),
         )
     )

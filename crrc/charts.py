@@ -156,8 +156,8 @@ def _axis(x0: float, x1: float, y: float, scale_max: float, unit: str) -> list[s
     for tick in ticks(scale_max):
         x = x0 + (x1 - x0) * tick / scale_max
         parts.append(_line(x, y, x, y + 4, stroke=MUTED))
-        parts.append(_text(x, y + 16, fmt(tick), size=11, anchor="start" if tick == 0 else "middle", fill=MUTED))
-    parts.append(_text(x0, y + 32, scale_text(scale_max, unit), size=11, fill=MUTED))
+        parts.append(_text(x, y + 16, fmt(tick), size=12, anchor="start" if tick == 0 else "middle", fill=MUTED))
+    parts.append(_text(x0, y + 32, scale_text(scale_max, unit), size=12, fill=MUTED))
     return parts
 
 
@@ -217,9 +217,9 @@ def bar(
         if value is not None:
             width = right * min(float(value) / top, 1)
             parts.append(_rect(0, bar_y, width, 14, colours[index % len(colours)] or PALETTE[0]))
-            parts.append(_text(min(width, right) + 4, bar_y + 11.5, fmt(value, decimals, unit), size=12))
+            parts.append(_text(min(width, right) + 4, bar_y + 11.5, fmt(value, decimals, unit), size=13))
         else:
-            parts.append(_text(4, bar_y + 11.5, missing, size=12, fill=MUTED))
+            parts.append(_text(4, bar_y + 11.5, missing, size=13, fill=MUTED))
         if compare is not None:
             previous = compare[index]
             if previous is not None:
@@ -269,7 +269,7 @@ def stacked_bar(
             if width > 0:
                 parts.append(_rect(x, bar_y, width, 14, colours[position % len(colours)]))
             x += width
-        parts.append(_text(min(x, right) + 4, bar_y + 11.5, fmt(totals[index], unit=unit), size=12))
+        parts.append(_text(min(x, right) + 4, bar_y + 11.5, fmt(totals[index], unit=unit), size=13))
         y += 38
     parts += _axis(0, right, y + 2, top, unit)
     rows = [

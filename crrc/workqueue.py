@@ -47,9 +47,7 @@ class WorkQueue:
 
 
 def _block(qs: QuerySet) -> Block:
-    rows = list(qs[:LIMIT])
-    total = len(rows) if len(rows) < LIMIT else qs.order_by().count()
-    return Block(rows, total)
+    return Block(list(qs[:LIMIT]), qs.order_by().count())
 
 
 def pending_access_requests(user, regions) -> QuerySet:
@@ -126,17 +124,6 @@ def admin_links(user) -> list[tuple[str, str]]:
     return links
 
 
-def _with_kind_labels(block: Block) -> Block:
-    from reports import registry
-
-    for report in block.rows:
-        try:
-            report.kind_label = registry.get(report.kind).label
-        except registry.UnknownReportKind:
-            report.kind_label = report.kind
-    return block
-
-
 def work_queue(user) -> WorkQueue:
     regions = crrc_staff_regions(user)
     applications = applications_to_review(user, regions)
@@ -146,6 +133,6 @@ def work_queue(user) -> WorkQueue:
         applications=applications,
         applications_total=sum(row["total"] for row in applications),
         overdue_items=_block(overdue_action_items(user, regions)),
-        failed_reports=_with_kind_labels(_block(failed_reports(user, regions))),
+        failed_reports=_block(failed_reports(user, regions)),
         admin_links=admin_links(user),
     )

@@ -37,14 +37,15 @@ def distribution_of(title, *, label_header="", value_header="") -> Callable:
     return draw
 
 
-def stacked_of(title, *, label_header="") -> Callable:
-    """Figures with a ``group`` (the series) per ``label`` (the bar), in first-seen order."""
+def stacked_of(title, *, label_header="", colours=None) -> Callable:
+    """Figures with a ``group`` (the series) per ``label`` (the bar), in first-seen order; ``colours`` per series
+    in the same order (e.g. done green, overdue red)."""
 
     def draw(figures: list[Figure]):
         labels = list(dict.fromkeys(f.label for f in figures))
         groups = list(dict.fromkeys(f.group for f in figures))
         values = {(f.label, f.group): f.value or 0 for f in figures}
         series = {group: [values.get((label, group), 0) for label in labels] for group in groups}
-        return charts.stacked_bar(str(title), labels, series, label_header=str(label_header))
+        return charts.stacked_bar(str(title), labels, series, label_header=str(label_header), colours=colours)
 
     return draw

@@ -68,9 +68,18 @@ ensure_venv() {
     rm -rf "$VENV"
     "$py" -m venv "$VENV" || { apt_install python3-venv && "$py" -m venv "$VENV"; }
   fi
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check uv
-  say "Dépendances Python (uv)"
-  "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" -r "$ROOT/pyproject.toml" --group dev
+  # uv itself is locked (dev group): bootstrap the locked version once, then the sync keeps it.
+  [ -x "$VENV/bin/uv" ] || "$VENV/bin/python" -m pip install -q --disable-pip-version-check "uv==$(locked_version uv)"
+  say "Dépendances Python (uv.lock)"
+  # Exactly the locked set (packages not in uv.lock are removed); --frozen refuses a lock out of date with
+  # pyproject.toml instead of re-resolving, so that two installs a month apart are the same.
+  UV_PROJECT_ENVIRONMENT="$VENV" UV_PYTHON_DOWNLOADS=never \
+    "$VENV/bin/uv" sync -q --frozen --group dev --python "$VENV/bin/python"
+}
+
+# locked_version NAME : the version of NAME pinned in uv.lock.
+locked_version() {
+  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/^version = "|"$/, ""); print; exit }' "$ROOT/uv.lock"
 }
 
 start_postgres() {

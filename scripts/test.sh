@@ -18,7 +18,8 @@ export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}"
 export CELERY_RESULT_BACKEND="${CELERY_RESULT_BACKEND:-redis://127.0.0.1:6379/1}"
 export DJANGO_SETTINGS_MODULE=crrc.settings.test
 
-say "Qualité : ruff, migrations, system checks"
+say "Qualité : uv.lock à jour, ruff, migrations, system checks"
+"$VENV/bin/uv" lock --check -q
 "$VENV/bin/ruff" format --check .
 "$VENV/bin/ruff" check .
 "$VENV/bin/python" manage.py check

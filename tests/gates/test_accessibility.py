@@ -31,3 +31,17 @@ def test_pages_of_an_establishment_user_have_no_axe_violation(live_server, axe_c
     page = axe_context.new_page()
     findings = [v for url in urls for v in visit_and_check(page, live_server.url + url)]
     assert not findings, f"{len(findings)} axe violation(s) on {len(urls)} pages:\n" + "\n".join(findings)
+
+
+@pytest.mark.parametrize("role", ["crrc_staff_a", "ars_reviewer_a"])
+def test_homes_and_dashboard_of_staff_and_reviewers_have_no_axe_violation(live_server, axe_context, role):
+    """CRRC staff's work queue, the regional dashboard (charts and their tables) and the region's assessments."""
+    from django.urls import reverse
+
+    world = build_world()
+    urls = [reverse("home"), reverse("dashboards:region"), reverse("dashboards:region") + "?departement=00"]
+    urls.append(reverse("assessments:region"))
+    log_in(axe_context, world.users[role], live_server.url)
+    page = axe_context.new_page()
+    findings = [v for url in urls for v in visit_and_check(page, live_server.url + url)]
+    assert not findings, f"{len(findings)} axe violation(s) for {role}:\n" + "\n".join(findings)
