@@ -63,9 +63,11 @@ PK_NAMES = {"pk", "id"}
 def _first_action(route: Route) -> str:
     """A real action/transition name for the route's view, so it reaches its scoped lookup instead of refusing an
     unknown name first: the first key of ``ACTIONS``/``TRANSITIONS`` in the view's module, else of
-    ``<app>.workflow.TRANSITIONS``."""
+    ``<app>.workflow.TRANSITIONS``, else the first transition of a kit ``Workflow`` declared in one of them."""
     import importlib
     import sys
+
+    from crrc.workflow import Workflow
 
     module = sys.modules.get(getattr(route.callback, "__module__", ""), None)
     for holder in (module, *(f"{label}.workflow" for label in _app_labels(route))):
@@ -78,6 +80,9 @@ def _first_action(route: Route) -> str:
             table = getattr(holder, attribute, None)
             if table:
                 return str(next(iter(table)))
+        workflow = next((value for value in vars(holder).values() if isinstance(value, Workflow)), None)
+        if workflow is not None and workflow.transitions:
+            return next(iter(workflow.transitions))
     return "action"
 
 
