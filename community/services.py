@@ -446,7 +446,7 @@ def mark_read(user, activities: Iterable[Activity] | Iterable[int]) -> int:
 
 def mention_handle(user) -> str:
     """How a member is mentioned: @prenom.nom (accents and spaces removed)."""
-    handle = slugify(f"{user.first_name}.{user.last_name}".strip(".")).replace("-", ".")
+    handle = ".".join(part for part in (slugify(user.first_name), slugify(user.last_name)) if part)
     return handle or slugify(user.email.split("@")[0])
 
 
@@ -686,7 +686,13 @@ def create_poll(
     question = (question or "").strip()
     if not question:
         errors["question"] = _("Posez une question.")
-    cleaned = list(dict.fromkeys(o.strip() for o in options if o and o.strip()))
+    # Two answers differing only by case or spaces are the same answer.
+    cleaned, seen = [], set()
+    for option in options:
+        text = (option or "").strip()
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            cleaned.append(text)
     if len(cleaned) < 2:
         errors["options"] = _("Proposez au moins deux réponses différentes.")
     if closes_at is None or closes_at <= timezone.now():
