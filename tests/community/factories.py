@@ -63,7 +63,8 @@ class FolderFactory(DjangoModelFactory):
 
     space = factory.SubFactory(SpaceFactory)
     name = factory.Sequence(lambda n: f"Dossier {n}")
-    access = Access.SPACE
+    group = None
+    access = factory.LazyAttribute(lambda o: Access.GROUP if o.group else Access.SPACE)
 
 
 class DocumentFactory(DjangoModelFactory):

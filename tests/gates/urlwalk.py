@@ -81,6 +81,8 @@ KWARG_VALUES: dict[str, object] = {
     "transition": _first_action,
     "action": _first_action,
     "fmt": "csv",
+    # community: the signed level-change link of a digest (a forged value must be refused).
+    "signed": "lien-falsifie",
 }
 
 # Routes whose object is regional public information (not a tenant's): for them the matrix checks only that
