@@ -507,7 +507,8 @@ def profile(request: HttpRequest, space_pk: int) -> HttpResponse:
     viewer = selectors.space_viewer_or_404(request.user, space_pk)
     member = viewer.member
     if member is None or not member.is_active:
-        raise Http404
+        # CRRC staff moderate without being members: no directory entry nor level of their own.
+        return _render(request, "community/profile.html", viewer, "profile", profile_form=None, level_form=None)
     profile_form = ProfileForm(
         request.POST if request.POST.get("form") == "profile" else None,
         initial={f: getattr(member, f) for f in ("function", "expertise", "show_email", "show_phone")},

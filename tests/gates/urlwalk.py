@@ -49,6 +49,9 @@ KWARG_MODELS: dict[str, str] = {
     "token": "establishments.Invitation.token",
     "report_pk": "reports.Report",
     "calls_review:act.pk": "calls.Application",
+    # "document" alone would name community.Document: the calls' pieces are required documents.
+    "calls:upload.document_pk": "calls.RequiredDocument",
+    "calls:template.document_pk": "calls.RequiredDocument",
 }
 
 PK_NAMES = {"pk", "id"}
