@@ -87,6 +87,36 @@ def unread_items(member: Member, candidates: list[Activity], viewer: Viewer, now
     ]
 
 
+@dataclass
+class DigestLine:
+    """One line of the e-mail: an item, or a thread's new replies counted together (every item is accounted for)."""
+
+    label: str
+    title: str
+    url: str
+    count: int = 1
+
+
+def digest_lines(items: list[Activity], region) -> list[DigestLine]:
+    lines: list[DigestLine] = []
+    replies: dict[int, DigestLine] = {}
+    for item in items:
+        if item.kind == Activity.Kind.REPLY:
+            line = replies.get(item.thread_id)
+            if line is None:
+                line = replies[item.thread_id] = DigestLine(
+                    str(Activity.Kind.REPLY.label),
+                    item.title,
+                    portal_url(item.get_absolute_url().split("#")[0], region),
+                    0,
+                )
+                lines.append(line)
+            line.count += 1
+            continue
+        lines.append(DigestLine(item.get_kind_display(), item.title, portal_url(item.get_absolute_url(), region)))
+    return lines
+
+
 def _send(member: Member, items: list[Activity], level: str) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         context = {
@@ -95,7 +125,7 @@ def _send(member: Member, items: list[Activity], level: str) -> None:
             "items": items,
             "weekly": level == NotificationLevel.MEDIUM,
             "space_url": portal_url(member.space.get_absolute_url(), member.space.region),
-            "item_urls": [(a, portal_url(a.get_absolute_url(), member.space.region)) for a in items],
+            "lines": digest_lines(items, member.space.region),
             "level_links": level_links(member),
         }
         subject, _sep, body = render_to_string("community/emails/digest.txt", context).strip().partition("\n")

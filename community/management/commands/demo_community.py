@@ -60,7 +60,9 @@ class Command(BaseCommand):
             raise CommandError("Comptes de démonstration introuvables : lancez d'abord « manage.py demo_accounts ».")
 
         space = services.create_space(
-            region, SPACE_NAME, description="Le réseau des RSSI et référents informatiques des établissements d'Occitanie."
+            region,
+            SPACE_NAME,
+            description="Le réseau des RSSI et référents informatiques des établissements d'Occitanie.",
         )
         esms_space = services.create_space(
             region, ESMS_SPACE_NAME, Space.Kind.CIRCLE, "Le cercle des référents des établissements médico-sociaux."
@@ -80,7 +82,9 @@ class Command(BaseCommand):
         join(demo["directeur.ehpad"], ehpad, target=esms_space, function="Directeur")
         join(demo["referent.ars"], None, NotificationLevel.LOW, function="Référent ARS")
         others = []
-        es_pool = list(Establishment.objects.filter(region=region, sector="ES").exclude(pk=ch.pk).order_by("finess")[:3])
+        es_pool = list(
+            Establishment.objects.filter(region=region, sector="ES").exclude(pk=ch.pk).order_by("finess")[:3]
+        )
         esms_pool = list(
             Establishment.objects.filter(region=region, sector="ESMS").exclude(pk=ehpad.pk).order_by("finess")[:3]
         )
@@ -90,7 +94,9 @@ class Command(BaseCommand):
                 continue
             email = f"{first.lower()}.{last.lower()}{OTHER_DOMAIN}".replace("é", "e").replace("è", "e")
             user, _created = User.objects.get_or_create(email=email, defaults={"first_name": first, "last_name": last})
-            others.append(join(user, pool[index % len(pool)], function=function, expertise=tags, show_email=index % 2 == 0))
+            others.append(
+                join(user, pool[index % len(pool)], function=function, expertise=tags, show_email=index % 2 == 0)
+            )
 
         sv = viewer_for(staff, space)
         # The CH relay is invited; the CH member's request waits for the CRRC team.
@@ -117,13 +123,22 @@ class Command(BaseCommand):
             (ev, esms_folder, "Charte informatique type pour EHPAD", "À faire signer par chaque salarié."),
             (rv, gt_folder, "Comparatif des solutions de sauvegarde", "Travail du GT, version de travail."),
             (sv, crrc_folder, "Tableau de suivi des accompagnements", "Usage interne du CRRC."),
-            (av, folders["Outils et méthodes indispensables"], "Grille d'auto-évaluation MFA", "Pour préparer l'audit."),
+            (
+                av,
+                folders["Outils et méthodes indispensables"],
+                "Grille d'auto-évaluation MFA",
+                "Pour préparer l'audit.",
+            ),
             (ev, folders["A classer"], "Compte rendu réunion référents ESMS", "Réunion de septembre."),
         ]
         created = []
         for viewer, folder, title, description in docs:
-            created.append(services.upload_document(viewer, folder, _pdf(f"{title[:40]}.pdf", title), title, description))
-        services.add_version(rv, created[2], _pdf("trame-pra-v2.pdf", "PRA v2"), "Ajout de l'annexe sur les sauvegardes")
+            created.append(
+                services.upload_document(viewer, folder, _pdf(f"{title[:40]}.pdf", title), title, description)
+            )
+        services.add_version(
+            rv, created[2], _pdf("trame-pra-v2.pdf", "PRA v2"), "Ajout de l'annexe sur les sauvegardes"
+        )
 
         thread = services.start_thread(
             av, "Restauration complète : qui l'a testée ?",
@@ -136,7 +151,9 @@ class Command(BaseCommand):
         services.reply(av, mfa, "Nous imposons la MFA via le bastion depuis mars.")
         off_topic = services.start_thread(ev, "Vente de matériel d'occasion", "Je vends des écrans.")
         services.set_thread_locked(sv, off_topic, True, "Hors du champ de la communauté")
-        services.start_thread(viewer_for(director.user, space), "Budget cyber 2027", "Comment le présentez-vous au directoire ?")
+        services.start_thread(
+            viewer_for(director.user, space), "Budget cyber 2027", "Comment le présentez-vous au directoire ?"
+        )
 
         start = (now + timezone.timedelta(days=9)).replace(hour=10, minute=0, second=0, microsecond=0)
         webinar = services.create_event(
@@ -172,5 +189,6 @@ class Command(BaseCommand):
             services.vote(viewer_for(member.user, space), poll, [poll.options.first().pk])
         self.stdout.write(
             f"Communauté « {space.name} » : {space.members.filter(state='active').count()} membres, "
-            f"{space.documents.count()} documents, {space.threads.count()} discussions, {space.events.count()} événements."
+            f"{space.documents.count()} documents, {space.threads.count()} discussions, "
+            f"{space.events.count()} événements."
         )
