@@ -30,6 +30,14 @@ class CommunityConfig(AppConfig):
         for model, actions in STAFF_PERMISSIONS.items():
             register_crrc_staff_permissions(f"community.{model}", actions)
         participation.register_section()
+        from crrc.navigation import NavItem, register
+
+        from .dashboard import register_indicators
+
+        register_indicators()
+        register(
+            NavItem("community", _("Communauté"), "community:index", audiences={"establishment", "staff"}, order=70)
+        )
         if apps.is_installed("offers"):
             from . import receivers
 

@@ -7,6 +7,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Undefined template variables fail loudly during tests.
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "<<UNDEFINED:%s>>"  # noqa: F405
 ACCOUNT_RATE_LIMITS = False
+# Each test process keeps its own cache (tests of rate limits turn them on and clear it); production and the gates'
+# servers use Redis (base settings).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests choose per test whether Celery is eager; default eager so that unit tests need no worker.
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
@@ -16,3 +19,5 @@ MIDDLEWARE = [*MIDDLEWARE, "crrc.template_guard.UndefinedVariableGuardMiddleware
 # live_server wraps the app in Django's media handler, which cannot parse MEDIA_URL = None (bytes/str TypeError on
 # every request). Tests only: production keeps media private behind access-checking views.
 MEDIA_URL = "/test-media/"
+# The workflow kit's own tests use a tiny model app, migrated with the test database.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.crrc.workflow_app"]  # noqa: F405
