@@ -392,9 +392,7 @@ def event_register(request: HttpRequest, event_pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         if registration.state == Registration.State.CONFIRMED:
-            messages.success(
-                request, _("Vous êtes inscrit. Une invitation pour votre agenda vous est envoyée par e-mail.")
-            )
+            messages.success(request, _("Vous êtes inscrit : une confirmation vous est envoyée par e-mail."))
         else:
             messages.info(
                 request,

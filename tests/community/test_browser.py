@@ -55,7 +55,7 @@ def test_member_journey(page, live_server, world, tmp_path):
     page.get_by_label("Titre").fill("Guide de sauvegarde 3-2-1")
     file = tmp_path / "sauvegarde.pdf"
     file.write_bytes(PDF)
-    page.get_by_label("Fichier", exact=True).set_input_files(str(file))
+    page.locator("input[type=file]").set_input_files(str(file))
     page.get_by_role("button", name="Déposer", exact=True).click()
     expect(page.get_by_role("heading", name="Guide de sauvegarde 3-2-1")).to_be_visible()
 
@@ -68,7 +68,7 @@ def test_member_journey(page, live_server, world, tmp_path):
     page.get_by_role("link", name="Agenda").click()
     page.get_by_role("link", name="Webinaire sauvegardes").click()
     page.get_by_role("button", name="M'inscrire").click()
-    expect(page.get_by_text("Vous êtes inscrit.")).to_be_visible()
+    expect(page.get_by_text("Le lien de connexion est ci-dessus")).to_be_visible()
     assert Registration.objects.get(user=user).state == "confirmed"
 
     page.get_by_role("link", name="Mon profil et mes notifications").click()
