@@ -41,6 +41,7 @@ from .forms import (
 from .models import Access, Activity, Choice, Folder, Like, Member, ModerationLog, NotificationLevel, Poll, Registration
 
 PAGE_SIZE = 25
+POSTS_PER_PAGE = 50
 
 
 def _page(request, queryset):
@@ -269,10 +270,11 @@ def thread(request: HttpRequest, thread_pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, _("Réponse publiée."))
-            return redirect(f"{thread_obj.get_absolute_url()}#message-{post.pk}")
+            last = Paginator(selectors.thread_posts(viewer, thread_obj), POSTS_PER_PAGE).num_pages
+            return redirect(f"{thread_obj.get_absolute_url()}?page={last}#message-{post.pk}")
     services.mark_read(request.user, Activity.objects.filter(thread=thread_obj).values_list("pk", flat=True))
-    posts = list(selectors.thread_posts(viewer, thread_obj))
-    liked = set(Like.objects.filter(user=request.user, post__in=posts).values_list("post_id", flat=True))
+    posts = Paginator(selectors.thread_posts(viewer, thread_obj), POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    liked = set(Like.objects.filter(user=request.user, post__in=list(posts)).values_list("post_id", flat=True))
     for post in posts:
         post.liked = post.pk in liked
     return _render(

@@ -255,3 +255,46 @@ def test_query_counts_do_not_grow(client, space, es_member, size, django_assert_
     for name, (url, limit) in pages.items():
         with django_assert_max_num_queries(limit):
             assert client.get(url).status_code == 200, name
+
+
+def test_long_thread_is_paginated_and_a_reply_lands_on_the_last_page(client, space, es_member):
+    from community.views import POSTS_PER_PAGE
+
+    thread = services.start_thread(viewer(es_member.user, space), "Long fil", "Premier message")
+    Post.objects.bulk_create([Post(thread=thread, body=f"Message {i}") for i in range(POSTS_PER_PAGE + 5)])
+    login(client, es_member.user)
+    first = client.get(thread.get_absolute_url()).content.decode()
+    assert "Premier message" in first and f"Message {POSTS_PER_PAGE + 4}<" not in first
+    response = client.post(thread.get_absolute_url(), {"body": "Ma réponse"})
+    assert response.status_code == 302 and "?page=2#message-" in response["Location"]
+    assert "Ma réponse" in client.get(thread.get_absolute_url() + "?page=2").content.decode()
+
+
+def test_staff_approve_in_admin_through_the_service(client, space, department, staff):
+    from tests.establishments.factories import EstablishmentFactory, MembershipFactory
+
+    user = MembershipFactory(establishment=EstablishmentFactory(department=department)).user
+    member = services.request_join(space, user)
+    staff.is_staff = True
+    staff.save()
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="community"))
+    login(client, staff)
+    response = client.post(
+        reverse("admin:community_member_changelist"), {"action": "approve", "_selected_action": [member.pk]}
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.is_active and ModerationLog.objects.filter(action="approve", actor=staff).exists()
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_staff_pages_query_counts(client, space, staff, size, django_assert_max_num_queries):
+    for _ in range(size):
+        MemberFactory(space=space)
+        ModerationLog.objects.create(space=space, action="lock", actor=staff, target="x")
+    login(client, staff)
+    for name in ("members", "moderation"):
+        with django_assert_max_num_queries(16):
+            assert client.get(reverse(f"community:{name}", kwargs={"space_pk": space.pk})).status_code == 200
