@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from crrc.admin import RegionScopedAdminMixin
+from crrc.workflow_admin import WorkflowAdminMixin
 
 from . import services
 from .models import (
@@ -17,6 +18,7 @@ from .models import (
     Folder,
     Group,
     Member,
+    MemberLog,
     ModerationLog,
     Poll,
     PollOption,
@@ -25,7 +27,7 @@ from .models import (
     Space,
     Thread,
 )
-from .selectors import viewer_for
+from .workflow import MEMBER_WORKFLOW
 
 SPACE_REGION = "space__region"
 
@@ -57,34 +59,23 @@ class SpaceAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
                 )
 
 
-def _run(modeladmin, request, queryset, action, **kwargs):
-    done = 0
-    for member in queryset.select_related("space"):
-        try:
-            action(viewer_for(request.user, member.space), member, **kwargs)
-            done += 1
-        except ValidationError as error:
-            modeladmin.message_user(request, f"{member}: {' '.join(error.messages)}", messages.WARNING)
-    modeladmin.message_user(request, _("%(n)d membre(s) traité(s).") % {"n": done}, messages.SUCCESS)
+class MemberLogInline(admin.TabularInline):
+    model = MemberLog
+    extra = 0
+    can_delete = False
+    fields = ["at", "transition", "from_state", "to_state", "by", "reason"]
+    readonly_fields = fields
 
-
-@admin.action(description=_("Approuver les demandes sélectionnées"))
-def approve(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.decide_request, approve=True)
-
-
-@admin.action(description=_("Refuser les demandes sélectionnées"))
-def refuse(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.decide_request, approve=False)
-
-
-@admin.action(description=_("Retirer de l'espace les membres sélectionnés"))
-def remove(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, services.remove_member, reason=str(_("Retiré depuis l'administration")))
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Member)
-class MemberAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
+class MemberAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, SimpleHistoryAdmin):
+    """Staff approve, refuse, invite again and remove through the workflow actions (the same service as the
+    portal's buttons: moderation log, e-mails)."""
+
+    workflow = MEMBER_WORKFLOW
     region_lookup = SPACE_REGION
     list_display = ["user", "space", "establishment", "state", "source", "level", "joined_at"]
     list_filter = ["state", "source", "level", "space", "establishment__sector", "establishment__department"]
@@ -104,11 +95,31 @@ class MemberAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
         "space", "user", "establishment", "state", "source", "function", "expertise", "show_email", "show_phone",
         "level", "request_message", "invited_by", "created_at", "joined_at", "removed_at", "digest_cursor",
     ]  # fmt: skip
-    actions = [approve, refuse, remove]
     list_select_related = ["user", "space", "establishment"]
+    inlines = [MemberLogInline]
 
     def has_add_permission(self, request):
         return False
+
+    def get_actions(self, request):
+        # Only the staff's steps: requests, acceptances and the offer's joins are taken by others.
+        actions = super().get_actions(request)
+        for transition in MEMBER_WORKFLOW:
+            if transition.actor != "staff":
+                actions.pop(f"workflow_{transition.name}", None)
+        return actions
+
+    def apply_transition(self, request, queryset, transition):
+        done = 0
+        for member in queryset.select_related("space", "user"):
+            try:
+                services.move_member(member, transition.name, request.user, request.POST.get("workflow_reason", ""))
+            except ValidationError as error:
+                self.message_user(request, f"{member} : {' '.join(error.messages)}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(n)d membre(s) traité(s).") % {"n": done}, messages.SUCCESS)
 
 
 @admin.register(Group)

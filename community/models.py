@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from crrc.tenancy import TenantQuerySet
+from crrc.workflow import TransitionLog
 
 USER = settings.AUTH_USER_MODEL
 
@@ -138,6 +139,18 @@ class Member(models.Model):
 
     def expertise_tags(self) -> list[str]:
         return [t.strip() for t in self.expertise.split(",") if t.strip()]
+
+
+class MemberLog(TransitionLog):
+    """Each change of a member's state (the workflow kit's log)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("membre"))
+    tenant_field = "member__establishment"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("historique du membre")
+        verbose_name_plural = _("historique des membres")
 
 
 class Group(models.Model):

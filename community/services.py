@@ -94,14 +94,51 @@ def create_space(region, name: str, kind: str = Space.Kind.REGIONAL, description
     return space
 
 
-def _activate(member: Member, source: str) -> Member:
-    now = timezone.now()
-    member.state = Member.State.ACTIVE
-    member.source = source
-    member.joined_at = now
-    member.removed_at = None
-    member.digest_cursor = now
-    member.save()
+MODERATED = {
+    "approve": ModerationLog.Action.APPROVE,
+    "refuse": ModerationLog.Action.REFUSE,
+    "invite": ModerationLog.Action.INVITE,
+    "remove": ModerationLog.Action.REMOVE,
+    "join_offer": ModerationLog.Action.JOIN_OFFER,
+    "withdraw_offer": ModerationLog.Action.REMOVE,
+}
+
+
+def move_member(member: Member, name: str, user, reason: str = "", **fields) -> Member:
+    """The one way a member's state changes: the kit applies the transition (lock, actor, log), the dates follow
+    the new state, staff actions go to the moderation log; ``fields`` are set on the locked row."""
+    from .workflow import MEMBER_WORKFLOW
+
+    target = MEMBER_WORKFLOW[name].target
+
+    def update(locked: Member) -> None:
+        now = timezone.now()
+        for field_name, value in fields.items():
+            setattr(locked, field_name, value)
+        if target == Member.State.ACTIVE:
+            locked.joined_at, locked.removed_at, locked.digest_cursor = now, None, now
+        elif target == Member.State.REMOVED:
+            locked.removed_at = now
+        elif target in (Member.State.REQUESTED, Member.State.INVITED):
+            locked.created_at = now
+
+    with transaction.atomic():
+        locked = MEMBER_WORKFLOW.apply(member, name, user, reason=reason, update=update)
+        if target == Member.State.REMOVED:
+            locked.groups.clear()
+        if name in MODERATED:
+            actor = user if getattr(user, "is_authenticated", False) else None
+            _log(locked.space, MODERATED[name], actor, locked.user, reason, member=locked)
+    return locked
+
+
+def _new_member(space: Space, user, name: str, actor, **fields) -> Member:
+    from .workflow import MEMBER_WORKFLOW
+
+    member = Member.objects.create(space=space, user=user, **fields)
+    MEMBER_WORKFLOW.log_creation(member, actor, name=name)
+    if name in MODERATED:
+        _log(space, MODERATED[name], actor if getattr(actor, "is_authenticated", False) else None, user, member=member)
     return member
 
 
@@ -125,16 +162,16 @@ def request_join(space: Space, user, establishment=None, message: str = "") -> M
             raise ValidationError(
                 _("Seules les personnes rattachées à un établissement de la région peuvent demander à rejoindre.")
             )
-        member = Member.objects.select_for_update().filter(space=space, user=user).first()
-        if member is not None and member.state in (Member.State.ACTIVE, Member.State.REQUESTED, Member.State.INVITED):
-            raise ValidationError(_("Vous êtes déjà membre de cet espace, ou une demande est en cours."))
-        member = member or Member(space=space, user=user)
-        member.establishment = found
-        member.state = Member.State.REQUESTED
-        member.source = Member.Source.REQUEST
-        member.request_message = (message or "").strip()[:2000]
-        member.created_at = timezone.now()
-        member.save()
+        fields = {
+            "establishment": found,
+            "source": Member.Source.REQUEST,
+            "request_message": (message or "").strip()[:2000],
+        }
+        member = Member.objects.filter(space=space, user=user).first()
+        if member is None:
+            member = _new_member(space, user, "request", user, state=Member.State.REQUESTED, **fields)
+        else:
+            member = move_member(member, "request", user, **fields)
     from . import tasks
 
     _on_commit(tasks.notify_staff_of_request, member.pk)
@@ -143,17 +180,9 @@ def request_join(space: Space, user, establishment=None, message: str = "") -> M
 
 def decide_request(viewer: Viewer, member: Member, approve: bool, reason: str = "") -> Member:
     _require_staff(viewer)
-    with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member.pk, space=viewer.space)
-        if member.state != Member.State.REQUESTED:
-            raise ValidationError(_("Cette demande a déjà été traitée."))
-        if approve:
-            _activate(member, Member.Source.REQUEST)
-        else:
-            member.state = Member.State.REFUSED
-            member.save(update_fields=["state"])
-        action = ModerationLog.Action.APPROVE if approve else ModerationLog.Action.REFUSE
-        _log(member.space, action, viewer.user, member.user, reason, member=member)
+    if member.space_id != viewer.space.pk:
+        raise ValidationError(_("Cette demande ne concerne pas cet espace."))
+    member = move_member(member, "approve" if approve else "refuse", viewer.user, reason)
     from . import tasks
 
     _on_commit(tasks.send_member_email, member.pk, "approved" if approve else "refused")
@@ -169,18 +198,20 @@ def invite(viewer: Viewer, email: str, establishment=None) -> Member:
         raise ValidationError(
             {"email": _("Aucun compte du portail n'utilise cette adresse : la personne doit d'abord créer son compte.")}
         )
+    fields = {
+        "establishment": establishment or _establishment_of(user, viewer.space),
+        "source": Member.Source.INVITATION,
+        "invited_by": viewer.user,
+    }
     with transaction.atomic():
-        member = Member.objects.select_for_update().filter(space=viewer.space, user=user).first()
-        if member is not None and member.state in (Member.State.ACTIVE, Member.State.INVITED):
-            raise ValidationError({"email": _("Cette personne est déjà membre ou déjà invitée.")})
-        member = member or Member(space=viewer.space, user=user)
-        member.establishment = establishment or _establishment_of(user, viewer.space)
-        member.state = Member.State.INVITED
-        member.source = Member.Source.INVITATION
-        member.invited_by = viewer.user
-        member.created_at = timezone.now()
-        member.save()
-        _log(viewer.space, ModerationLog.Action.INVITE, viewer.user, user, member=member)
+        member = Member.objects.filter(space=viewer.space, user=user).first()
+        if member is None:
+            member = _new_member(viewer.space, user, "invite", viewer.user, state=Member.State.INVITED, **fields)
+        else:
+            try:
+                member = move_member(member, "invite", viewer.user, **fields)
+            except ValidationError as error:
+                raise ValidationError({"email": error.messages}) from error
     from . import tasks
 
     _on_commit(tasks.send_member_email, member.pk, "invited")
@@ -188,31 +219,15 @@ def invite(viewer: Viewer, email: str, establishment=None) -> Member:
 
 
 def answer_invitation(member: Member, user, accept: bool) -> Member:
-    with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member.pk)
-        if member.user_id != user.pk or member.state != Member.State.INVITED:
-            raise ValidationError(_("Cette invitation n'est plus valable."))
-        if accept:
-            _activate(member, Member.Source.INVITATION)
-        else:
-            member.state = Member.State.REFUSED
-            member.save(update_fields=["state"])
-    return member
+    return move_member(member, "accept" if accept else "decline", user)
 
 
 def remove_member(viewer: Viewer, member: Member, reason: str = "") -> Member:
     """The member loses access at once: every page, file and digest checks the member's state."""
     _require_staff(viewer)
-    with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member.pk, space=viewer.space)
-        if member.state == Member.State.REMOVED:
-            raise ValidationError(_("Cette personne a déjà été retirée de l'espace."))
-        member.state = Member.State.REMOVED
-        member.removed_at = timezone.now()
-        member.save(update_fields=["state", "removed_at"])
-        member.groups.clear()
-        _log(viewer.space, ModerationLog.Action.REMOVE, viewer.user, member.user, reason, member=member)
-    return member
+    if member.space_id != viewer.space.pk:
+        raise ValidationError(_("Cette personne n'est pas membre de cet espace."))
+    return move_member(member, "remove", viewer.user, reason)
 
 
 def join_from_subscription(subscription) -> list[tuple[str, str]]:
@@ -227,21 +242,11 @@ def join_from_subscription(subscription) -> list[tuple[str, str]]:
     User = get_user_model()
     with transaction.atomic():
         if subscription.state == "withdrawn":
-            members = Member.objects.select_for_update().filter(
+            members = Member.objects.filter(
                 space__in=spaces, establishment=establishment, source=Member.Source.OFFER, state=Member.State.ACTIVE
-            )
+            ).select_related("user")
             for member in members:
-                member.state = Member.State.REMOVED
-                member.removed_at = timezone.now()
-                member.save(update_fields=["state", "removed_at"])
-                _log(
-                    member.space,
-                    ModerationLog.Action.REMOVE,
-                    None,
-                    member.user,
-                    _("Positionnement retiré"),
-                    member=member,
-                )
+                move_member(member, "withdraw_offer", None, _("Positionnement retiré"))
                 outcomes.append((member.user.email, "removed"))
             return outcomes
         if subscription.state != "active":
@@ -252,16 +257,19 @@ def join_from_subscription(subscription) -> list[tuple[str, str]]:
             if user is None:
                 outcomes.append((email, "no_account"))
                 continue
+            function = str(contact.get("function", ""))[:150]
             for space in spaces:
-                member = Member.objects.select_for_update().filter(space=space, user=user).first()
+                member = Member.objects.filter(space=space, user=user).first()
                 if member is not None and member.state == Member.State.ACTIVE:
                     outcomes.append((email, "already_member"))
                     continue
-                member = member or Member(space=space, user=user)
-                member.establishment = establishment
-                member.function = member.function or str(contact.get("function", ""))[:150]
-                _activate(member, Member.Source.OFFER)
-                _log(space, ModerationLog.Action.JOIN_OFFER, None, user, member=member)
+                fields = {"establishment": establishment, "source": Member.Source.OFFER}
+                if member is None:
+                    now = timezone.now()
+                    _new_member(space, user, "join_offer", None, state=Member.State.ACTIVE, function=function,
+                                joined_at=now, digest_cursor=now, **fields)  # fmt: skip
+                else:
+                    move_member(member, "join_offer", None, function=member.function or function, **fields)
                 outcomes.append((email, "joined"))
     return outcomes
 

@@ -12,6 +12,7 @@ from community.models import (
     Folder,
     Group,
     Member,
+    MemberLog,
     ModerationLog,
     Poll,
     PollOption,
@@ -163,3 +164,13 @@ class ModerationLogFactory(DjangoModelFactory):
     space = factory.SubFactory(SpaceFactory)
     action = ModerationLog.Action.LOCK
     target = "Discussion"
+
+
+class MemberLogFactory(DjangoModelFactory):
+    class Meta:
+        model = MemberLog
+
+    member = factory.SubFactory(MemberFactory)
+    transition = "approve"
+    from_state = "requested"
+    to_state = "active"

@@ -53,6 +53,10 @@ def test_request_then_approval_by_staff_with_log(space, department, staff):
     member.refresh_from_db()
     assert member.state == Member.State.ACTIVE and viewer(user, space).can_read
     assert ModerationLog.objects.filter(space=space, action=ModerationLog.Action.APPROVE, member=member).exists()
+    # The workflow kit logged both steps.
+    assert [(t.transition, t.from_state, t.to_state) for t in member.transitions.order_by("at", "pk")] == [
+        ("request", "", "requested"), ("approve", "requested", "active")
+    ]  # fmt: skip
     with pytest.raises(ValidationError, match="déjà été traitée"):
         services.decide_request(viewer(staff, space), member, approve=False)
 
@@ -69,12 +73,20 @@ def test_only_staff_decide(space, es_member, department):
     member = services.request_join(space, user)
     with pytest.raises(ValidationError, match="équipe du CRRC"):
         services.decide_request(viewer(es_member.user, space), member, approve=True)
+    # Even straight through the kit, someone who is not the region's staff may not approve.
+    with pytest.raises(ValidationError, match="pas le droit"):
+        services.move_member(member, "approve", es_member.user)
+    member.refresh_from_db()
+    assert member.state == Member.State.REQUESTED
 
 
 def test_invitation_accept(space, staff, department):
     user = MembershipFactory(establishment=EstablishmentFactory(department=department)).user
     member = services.invite(viewer(staff, space), user.email.upper())
     assert member.state == Member.State.INVITED and member.establishment is not None
+    other = MembershipFactory(establishment=EstablishmentFactory(department=department)).user
+    with pytest.raises(ValidationError, match="pas le droit"):
+        services.answer_invitation(member, other, accept=True)
     services.answer_invitation(member, user, accept=True)
     member.refresh_from_db()
     assert member.state == Member.State.ACTIVE and member.source == Member.Source.INVITATION

@@ -282,7 +282,7 @@ def test_staff_approve_in_admin_through_the_service(client, space, department, s
     staff.user_permissions.set(Permission.objects.filter(content_type__app_label="community"))
     login(client, staff)
     response = client.post(
-        reverse("admin:community_member_changelist"), {"action": "approve", "_selected_action": [member.pk]}
+        reverse("admin:community_member_changelist"), {"action": "workflow_approve", "_selected_action": [member.pk]}
     )
     assert response.status_code == 302
     member.refresh_from_db()
