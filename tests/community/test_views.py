@@ -298,3 +298,18 @@ def test_staff_pages_query_counts(client, space, staff, size, django_assert_max_
     for name in ("members", "moderation"):
         with django_assert_max_num_queries(16):
             assert client.get(reverse(f"community:{name}", kwargs={"space_pk": space.pk})).status_code == 200
+
+
+def test_my_establishment_section_says_what_to_do_next(client, space, department):
+    from establishments.roles import Role
+    from tests.establishments.factories import EstablishmentFactory, MembershipFactory
+
+    establishment = EstablishmentFactory(department=department)
+    user = MembershipFactory(establishment=establishment, role=Role.DIRECTOR).user
+    login(client, user)
+    home = reverse("establishments:home", kwargs={"establishment_pk": establishment.pk})
+    page = client.get(home).content.decode()
+    assert "Communauté RSSI" in page and reverse("community:join", kwargs={"space_pk": space.pk}) in page
+    MemberFactory(space=space, user=user, establishment=establishment)
+    page = client.get(home).content.decode()
+    assert "Voir les nouveautés de la communauté" in page and space.get_absolute_url() in page
