@@ -7,11 +7,20 @@ from . import selectors
 
 
 def _context(request, establishment) -> dict:
-    spaces = list(selectors.member_spaces(request.user).filter(region=establishment.region_id)[:5])
-    pending = list(selectors.pending_for(request.user).filter(space__region=establishment.region_id)[:5])
-    joinable = (
-        [] if spaces else list(selectors.joinable_spaces(request.user).filter(region=establishment.region_id)[:3])
+    """One query for the user's memberships in the region, a second only when there is none (spaces to join)."""
+    from .models import Member
+
+    rows = list(
+        Member.objects.filter(
+            user=request.user,
+            space__region=establishment.region_id,
+            space__is_archived=False,
+            state__in=[Member.State.ACTIVE, Member.State.INVITED, Member.State.REQUESTED],
+        ).select_related("space")[:10]
     )
+    spaces = [m.space for m in rows if m.state == Member.State.ACTIVE]
+    pending = [m for m in rows if m.state != Member.State.ACTIVE]
+    joinable = [] if rows else list(selectors.joinable_spaces(request.user).filter(region=establishment.region_id)[:3])
     return {"spaces": spaces, "pending": pending, "joinable": joinable}
 
 
