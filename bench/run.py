@@ -136,6 +136,10 @@ def main(argv: list[str] | None = None) -> None:
 
     if "http" not in args.skip:
         results["http"] = http_phase(args, env, establishment, director, reviewer, workdir)
+    from bench import community as community_bench
+
+    log("Community: weekly digest batch…")
+    results["community_digest"] = community_bench.weekly_digest_batch(log)
     if "pdf" not in args.skip:
         from bench import pdf
 
@@ -178,6 +182,9 @@ def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
     targets = [
         (f"establishment user: {name}", url, director_cookie) for name, url in key_pages(director, establishment, 4)
     ]
+    from bench import community as community_bench
+
+    targets += [(f"establishment user: {name}", url, director_cookie) for name, url in community_bench.pages(director)]
     targets += [
         (f"ARS reviewer: {name}", url, reviewer_cookie)
         for name, url in key_pages(reviewer, establishment, 2, STAFF_KEY_PAGES)
@@ -279,6 +286,8 @@ def _md(results: dict) -> str:
                 lines.append(f"| {r['page']} | `{r['url']}` | – | – | – | status {r['status']} | skipped |")
     elif http:
         lines += ["", f"Pages: {http}"]
+    if results.get("community_digest"):
+        lines += ["", f"Community weekly digest batch: {results['community_digest']}"]
     p = results.get("pdf_10_pages")
     if p:
         lines += ["", "## PDF", ""]

@@ -33,4 +33,5 @@ urlpatterns = [
     path("tableau-de-bord/", include("dashboards.urls")),
     path("incidents/", include("incidents.urls")),
     path("sensibilisation/", include("awareness.urls")),
+    path("communaute/", include("community.urls")),
 ]

@@ -55,6 +55,9 @@ KWARG_MODELS: dict[str, str] = {
     "awareness:batch_retry.pk": "awareness.ReportBatch",
     "awareness:decide_request.pk": "awareness.CampaignRequest",
     "awareness:schedule_request.pk": "awareness.CampaignRequest",
+    # "document" alone would name community.Document: the calls' pieces are required documents.
+    "calls:upload.document_pk": "calls.RequiredDocument",
+    "calls:template.document_pk": "calls.RequiredDocument",
 }
 
 PK_NAMES = {"pk", "id"}
@@ -92,6 +95,8 @@ KWARG_VALUES: dict[str, object] = {
     "transition": _first_action,
     "action": _first_action,
     "fmt": "csv",
+    # community: the signed level-change link of a digest (a forged value must be refused).
+    "signed": "lien-falsifie",
 }
 
 # Routes whose object is regional public information (not a tenant's): for them the matrix checks only that

@@ -28,6 +28,7 @@ MODULE_STEPS = (
     "demo_reports",
     "demo_incidents",
     "demo_awareness",
+    "demo_community",
 )
 
 
