@@ -19,11 +19,12 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from crrc.admin import RegionScopedAdminMixin
+from crrc.workflow_admin import WorkflowAdminMixin
 
 from . import services, xlsx
 from .forms import ImportForm
 from .models import ActionItem, ActionItemComment, ActionItemTransition, ActionPlan
-from .workflow import CLOSED_STATES, COMPLETE, REOPEN, START
+from .workflow import ACTION_ITEM_WORKFLOW, CLOSED_STATES, COMPLETE, REOPEN, START
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -87,7 +88,7 @@ class CommentInline(admin.TabularInline):
 class TransitionInline(admin.TabularInline):
     model = ActionItemTransition
     extra = 0
-    fields = ["created_at", "user", "from_status", "to_status", "reason"]
+    fields = ["at", "by", "from_state", "to_state", "reason"]
     readonly_fields = fields
     can_delete = False
 
@@ -96,8 +97,12 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
+class ActionItemAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, SimpleHistoryAdmin):
     region_lookup = "plan__establishment__region"
+    workflow = ACTION_ITEM_WORKFLOW
+    # The transitions staff take from the list, under their established action names; each goes through
+    # ``services.transition`` (progress, completion date, history user).
+    workflow_actions = {START.name: "start_items", COMPLETE.name: "complete_items", REOPEN.name: "reopen_items"}
     form = ActionItemAdminForm
     list_display = ["title", "establishment", "priority", "status", "owner", "deadline", "overdue", "progress"]
     list_filter = ["status", "priority", OverdueFilter, "source_kind", "plan__establishment__department"]
@@ -123,7 +128,6 @@ class ActionItemAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
         (_("Suivi"), {"fields": ["version", "created_by", "created_at", "updated_at", "expected_version"]}),
     ]
     inlines = [CommentInline, TransitionInline]
-    actions = ["start_items", "complete_items", "reopen_items"]
 
     @admin.display(description=_("établissement"), ordering="plan__establishment__name")
     def establishment(self, obj):
@@ -165,30 +169,8 @@ class ActionItemAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
             comment.save()
         formset.save_m2m()
 
-    def _run(self, request, queryset, transition_name: str, done_message: str):
-        done, refused = 0, []
-        for item in queryset:
-            try:
-                services.transition(item, request.user, transition_name)
-                done += 1
-            except services.ActionPlanError as exc:
-                refused.append(f"{item.title} : {exc.messages[0]}")
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
-
-    @admin.action(description=_("Démarrer les actions sélectionnées"), permissions=["change"])
-    def start_items(self, request, queryset):
-        self._run(request, queryset, START.name, _("%(count)d action(s) démarrée(s)."))
-
-    @admin.action(description=_("Marquer terminées les actions sélectionnées"), permissions=["change"])
-    def complete_items(self, request, queryset):
-        self._run(request, queryset, COMPLETE.name, _("%(count)d action(s) terminée(s)."))
-
-    @admin.action(description=_("Rouvrir les actions sélectionnées"), permissions=["change"])
-    def reopen_items(self, request, queryset):
-        self._run(request, queryset, REOPEN.name, _("%(count)d action(s) rouverte(s)."))
+    def workflow_apply(self, request, obj, transition, reason):
+        return services.transition(obj, request.user, transition.name, reason=reason)
 
 
 class ItemInline(admin.TabularInline):

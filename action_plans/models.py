@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from crrc.tenancy import EstablishmentOwned, TenantQuerySet
+from crrc.workflow import TransitionLog
 
-from .workflow import CLOSED_STATES, Priority, SourceKind, Status, available_transitions
+from .workflow import ACTION_ITEM_WORKFLOW, CLOSED_STATES, Priority, SourceKind, Status
 
 
 class ActionPlan(EstablishmentOwned):
@@ -137,7 +138,8 @@ class ActionItem(models.Model):
 
     @property
     def available_transitions(self) -> list:
-        return available_transitions(self.status)
+        # Who may edit the plan is the view's ``can_edit``: the workflow itself has no actor rule.
+        return ACTION_ITEM_WORKFLOW.allowed(self, None)
 
     @property
     def is_overdue(self) -> bool:
@@ -148,34 +150,21 @@ class ActionItem(models.Model):
         return (timezone.localdate() - self.deadline).days if self.is_overdue else 0
 
 
-class ActionItemTransition(models.Model):
-    """Who moved an item from which status to which, when and why."""
+class ActionItemTransition(TransitionLog):
+    """Who moved an item from which status to which, when and why (the kit's log fields)."""
 
     item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("action"))
-    name = models.CharField(_("transition"), max_length=20)
-    from_status = models.CharField(_("statut de départ"), max_length=12, choices=Status.choices)
-    to_status = models.CharField(_("nouveau statut"), max_length=12, choices=Status.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    reason = models.TextField(_("motif"), blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now)
 
     objects = TenantQuerySet.as_manager()
     tenant_field = "item__plan__establishment"
 
-    class Meta:
+    class Meta(TransitionLog.Meta):
         verbose_name = _("changement de statut")
         verbose_name_plural = _("changements de statut")
-        ordering = ["-created_at", "-pk"]
+        ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.item} : {self.get_from_status_display()} → {self.get_to_status_display()}"
+        return f"{self.item} : {self.from_label} → {self.to_label}"
 
 
 class ActionItemComment(models.Model):

@@ -3,8 +3,8 @@
 Permission is the caller's job: views fetch the plan or item through ``get_for_user_or_404(...,
 capability=Capability.MANAGE_ACTION_PLAN)`` and other apps check their own capability before proposing items.
 What these functions guarantee whoever calls them: the owner is an active member of the establishment, the
-status only moves along ``workflow.TRANSITIONS``, ``source_key`` is never duplicated within a plan, and a save
-based on a stale ``version`` is refused instead of silently overwriting someone else's edit.
+status only moves along ``workflow.ACTION_ITEM_WORKFLOW`` (the kit), ``source_key`` is never duplicated within a
+plan, and a save based on a stale ``version`` is refused instead of silently overwriting someone else's edit.
 """
 
 from __future__ import annotations
@@ -14,24 +14,22 @@ from datetime import date
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crrc.workflow import WorkflowError
 from establishments.models import Establishment
 from establishments.selectors import active_memberships
 
-from .models import ActionItem, ActionItemComment, ActionItemTransition, ActionPlan
-from .workflow import ABANDON, COMPLETE, REOPEN, START, TRANSITIONS, Priority, SourceKind, Status, Transition
+from .models import ActionItem, ActionItemComment, ActionPlan
+from .workflow import ABANDON, ACTION_ITEM_WORKFLOW, COMPLETE, REOPEN, START, Priority, SourceKind, Status
 
-
-class ActionPlanError(ValidationError):
-    """A business rule refused the write; the message is for the user, in French."""
-
-
-class TransitionNotAllowed(ActionPlanError):
-    pass
+# A business rule refused the write; the message is for the user, in French. It is the kit's ``WorkflowError``, so
+# that views, the XLSX import and the admin catch one class for every refusal, whether this module raised it or
+# ``ACTION_ITEM_WORKFLOW.apply`` did (a state outside the transition's sources, a missing reason).
+ActionPlanError = WorkflowError
+TransitionNotAllowed = WorkflowError
 
 
 class StaleEditError(ActionPlanError):
@@ -91,9 +89,13 @@ def _source_reference(source_object: models.Model | None) -> dict[str, Any]:
     }
 
 
-def _save(item: ActionItem, user) -> None:
+def _clean(item: ActionItem, user) -> None:
     item._history_user = user
     item.full_clean(exclude=["plan", "owner", "created_by", "source_content_type"], validate_unique=False)
+
+
+def _save(item: ActionItem, user) -> None:
+    _clean(item, user)
     item.save()
 
 
@@ -214,32 +216,26 @@ def update_item(item: ActionItem, user, *, expected_version: int | None, **chang
 def transition(
     item: ActionItem, user, transition_name: str, *, reason: str = "", expected_version: int | None = None
 ) -> ActionItem:
-    spec: Transition = TRANSITIONS[transition_name]
     current = _lock(item)
+    # Checked here rather than by the kit: the refusal names who saved the item meanwhile, before any state check.
     _check_version(current, expected_version)
-    if current.status not in spec.sources:
-        raise TransitionNotAllowed(str(spec.refused), code="transition")
-    reason = (reason or "").strip()
-    if spec.requires_reason and not reason:
-        raise ActionPlanError(_("Indiquez le motif de l'abandon."), code="reason")
     from_status = current.status
-    current.status = spec.target
-    if spec.target == Status.DONE:
-        current.progress = 100
-        current.completed_at = timezone.now()
-    else:
-        current.completed_at = None
-    if spec.target == Status.ABANDONED:
-        current.abandon_reason = reason
-    elif spec is REOPEN:
-        current.abandon_reason = ""
-        if from_status == Status.DONE:
-            current.progress = min(current.progress, 90)
-    current.version += 1
-    _save(current, user)
-    ActionItemTransition.objects.create(
-        item=current, name=spec.name, from_status=from_status, to_status=spec.target, user=user, reason=reason
-    )
+
+    def update(locked: ActionItem) -> None:
+        if locked.status == Status.DONE:
+            locked.progress = 100
+            locked.completed_at = timezone.now()
+        else:
+            locked.completed_at = None
+        if locked.status == Status.ABANDONED:
+            locked.abandon_reason = (reason or "").strip()
+        elif transition_name == REOPEN.name:
+            locked.abandon_reason = ""
+            if from_status == Status.DONE:
+                locked.progress = min(locked.progress, 90)
+        _clean(locked, user)
+
+    ACTION_ITEM_WORKFLOW.apply(current, transition_name, user, reason=reason, update=update)
     return current
 
 

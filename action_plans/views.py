@@ -22,7 +22,7 @@ from establishments.selectors import can, establishments_for, member_establishme
 from . import selectors, services, xlsx
 from .forms import AbandonForm, ActionItemForm, CommentForm, ImportForm, ItemFilterForm
 from .models import ActionItem
-from .workflow import TRANSITIONS, available_transitions
+from .workflow import ACTION_ITEM_WORKFLOW
 
 
 def _establishment(request: HttpRequest, establishment_pk: int) -> Establishment:
@@ -166,11 +166,11 @@ def _detail_context(request: HttpRequest, item: ActionItem, **extra) -> dict:
         "item": item,
         "establishment": item.plan.establishment,
         "can_edit": _can_edit(request, item.plan.establishment),
-        "transitions": available_transitions(item.status),
+        "transitions": ACTION_ITEM_WORKFLOW.allowed(item, request.user),
         "abandon_form": AbandonForm(initial={"version": item.version}),
         "comment_form": CommentForm(),
         "comments": list(item.comments.select_related("author")),
-        "transition_log": list(item.transitions.select_related("user")),
+        "transition_log": list(item.transitions.select_related("by")),
         "history": _history(item),
         "status_error": "",
         **extra,
@@ -185,7 +185,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def change_status(request: HttpRequest, pk: int, transition_name: str) -> HttpResponse:
     item = _item(request, pk)
-    if transition_name not in TRANSITIONS:
+    if transition_name not in ACTION_ITEM_WORKFLOW.transitions:
         raise Http404
     _require_edit(request, item.plan.establishment)
     error = ""

@@ -1,13 +1,15 @@
-"""The action item workflow, declared once: states, named source-state sets, transitions.
+"""The action item workflow, declared once on the kit (``crrc.workflow``): states, named source-state sets,
+transitions.
 
-Services (``services.transition``) and the UI (buttons offered) both read ``TRANSITIONS``; the database mirrors the
-invariants with ``CheckConstraint``s on ``ActionItem`` (abandoned ⇒ reason, done ⇔ completed_at, done ⇒ 100 %).
+Services (``services.transition``, through ``ACTION_ITEM_WORKFLOW.apply``) and the UI (buttons offered, from
+``allowed``) both read ``ACTION_ITEM_WORKFLOW``; the database mirrors the invariants with ``CheckConstraint``s on
+``ActionItem`` (abandoned ⇒ reason, done ⇔ completed_at, done ⇒ 100 %).
 """
-
-from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from crrc.workflow import Transition, Workflow
 
 
 class Status(models.TextChoices):
@@ -40,17 +42,6 @@ CAN_BE_ABANDONED = OPEN_STATES
 CAN_BE_REOPENED = CLOSED_STATES
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    sources: frozenset[str]
-    target: str
-    requires_reason: bool = False
-    # Guard message when the item is not in one of ``sources``.
-    refused: str = ""
-
-
 START = Transition(
     "start",
     _("Démarrer"),
@@ -71,6 +62,7 @@ ABANDON = Transition(
     CAN_BE_ABANDONED,
     Status.ABANDONED,
     requires_reason=True,
+    reason_missing=_("Indiquez le motif de l'abandon."),
     refused=_("Cette action est déjà clôturée (terminée ou abandonnée) : elle ne peut pas être abandonnée."),
 )
 REOPEN = Transition(
@@ -81,8 +73,12 @@ REOPEN = Transition(
     refused=_("Seule une action terminée ou abandonnée peut être rouverte."),
 )
 
-TRANSITIONS: dict[str, Transition] = {t.name: t for t in (START, COMPLETE, ABANDON, REOPEN)}
-
-
-def available_transitions(status: str) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if status in t.sources]
+ACTION_ITEM_WORKFLOW = Workflow(
+    model="action_plans.ActionItem",
+    log_model="action_plans.ActionItemTransition",
+    log_subject="item",
+    states=Status,
+    state_field="status",
+    version_field="version",
+    transitions=[START, COMPLETE, ABANDON, REOPEN],
+)

@@ -5,8 +5,10 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from crrc.admin import RegionScopedAdminMixin
+from crrc.workflow_admin import WorkflowAdminMixin
 
 from .models import Answer, AnswerOption, Assessment, AssessmentTransition, Grid, Level, Measure, Question, Section
+from .workflow import ASSESSMENT_WORKFLOW
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -100,7 +102,7 @@ class MeasureAdmin(ReadOnlyAdmin):
 
 class TransitionInline(ReadOnlyInline):
     model = AssessmentTransition
-    fields = ("at", "name", "from_state", "to_state", "user")
+    fields = ("at", "transition", "from_state", "to_state", "by")
     readonly_fields = fields
 
 
@@ -118,8 +120,11 @@ class AnswerInline(ReadOnlyInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+class AssessmentAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, admin.ModelAdmin):
     region_lookup = "establishment__region"
+    workflow = ASSESSMENT_WORKFLOW
+    # No admin action: submitting freezes the establishment's own answers, which is theirs to decide.
+    workflow_actions = ()
     list_display = ("establishment", "grid", "state", "level_label", "overall_score", "created_at", "submitted_at")
     list_filter = ("state", "grid", "establishment__sector", "establishment__region")
     search_fields = ("establishment__name", "establishment__finess")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crrc.tenancy import EstablishmentOwned, TenantQuerySet
+from crrc.workflow import TransitionLog
 
 from .workflow import State
 
@@ -273,26 +274,17 @@ class Assessment(EstablishmentOwned):
         return f"EV-{self.pk:06d}"
 
 
-class AssessmentTransition(models.Model):
-    """Log of every workflow step of an assessment."""
+class AssessmentTransition(TransitionLog):
+    """Log of every workflow step of an assessment (the kit's fields: transition, from/to state, by, at, reason)."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="transitions")
-    name = models.CharField(_("transition"), max_length=40)
-    from_state = models.CharField(_("de"), max_length=12)
-    to_state = models.CharField(_("vers"), max_length=12)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(_("le"), default=timezone.now)
 
     tenant_field = "assessment__establishment"
     objects = TenantQuerySet.as_manager()
 
-    class Meta:
+    class Meta(TransitionLog.Meta):
         verbose_name = _("étape de l'évaluation")
         verbose_name_plural = _("historique de l'évaluation")
-        ordering = ["at"]
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.from_state or '∅'} → {self.to_state}"
 
 
 class Answer(models.Model):

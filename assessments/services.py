@@ -5,7 +5,7 @@
 - Several members may answer at once: each answer carries a version, and a save based on a stale version is refused
   (the user sees the current answer and who gave it) instead of silently overwriting it.
 - Business rules of the grid (``sets``) overwrite their target answers, as MonAideCyber does; they are never undone.
-- Transitions follow ``workflow.TRANSITIONS`` and are logged.
+- Transitions go through ``workflow.ASSESSMENT_WORKFLOW`` (the kit: lock, source state, log).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from establishments.models import Establishment
 
 from . import scoring
-from .models import Answer, Assessment, AssessmentTransition, Grid
-from .workflow import EDITABLE_STATES, TRANSITIONS, State, TransitionNotAllowed
+from .models import Answer, Assessment, Grid
+from .workflow import ASSESSMENT_WORKFLOW, EDITABLE_STATES, State
 
 
 class AssessmentError(ValidationError):
@@ -51,19 +51,12 @@ class AnswerConflict(AssessmentError):
         super().__init__(message, code="conflict")
 
 
-def _log(assessment: Assessment, name: str, from_state: str, user) -> None:
-    transition = TRANSITIONS[name]
-    AssessmentTransition.objects.create(
-        assessment=assessment, name=name, from_state=from_state, to_state=transition.target, user=user
-    )
-
-
 @transaction.atomic
 def start_assessment(establishment: Establishment, grid: Grid, user) -> Assessment:
     if not grid.is_current:
         raise AssessmentError(_("Cette version de la grille n'est plus proposée : choisissez la version actuelle."))
     assessment = Assessment.objects.create(establishment=establishment, grid=grid, started_by=user)
-    _log(assessment, "start", "", user)
+    ASSESSMENT_WORKFLOW.log_creation(assessment, user, name="start")
     return assessment
 
 
@@ -174,29 +167,24 @@ def compute_result(assessment: Assessment) -> scoring.Result:
     return scoring.compute(scoring.snapshot(assessment.grid), current_answers(assessment))
 
 
-@transaction.atomic
 def submit_assessment(assessment: Assessment, user) -> Assessment:
-    locked = Assessment.objects.select_for_update().select_related("grid").get(pk=assessment.pk)
-    transition = TRANSITIONS["submit"]
-    if locked.state not in transition.sources:
-        raise TransitionNotAllowed(_("Cette évaluation a déjà été soumise."))
-    snap = scoring.snapshot(locked.grid)
-    answers = current_answers(locked)
-    scored_questions = [q.id for s in snap.sections if s.is_scored for q in s.questions]
-    if not any(answers.get(qid) for qid in scored_questions):
-        raise AssessmentError(_("Répondez au moins à une question notée avant de soumettre l'évaluation."))
-    result = scoring.compute(snap, answers)
-    from_state = locked.state
-    locked.state = transition.target
-    locked.submitted_at = timezone.now()
-    locked.submitted_by = user
-    locked.results = scoring.result_to_json(result)
-    locked.overall_score = result.overall
-    locked.level_code = result.level.code if result.level else ""
-    locked.level_label = result.level.label if result.level else ""
-    locked.save()
-    _log(locked, "submit", from_state, user)
-    return locked
+    """Freeze the result (section scores, level, measures) at submission; refused without any scored answer."""
+
+    def freeze_result(locked: Assessment) -> None:
+        snap = scoring.snapshot(locked.grid)
+        answers = current_answers(locked)
+        scored_questions = [q.id for s in snap.sections if s.is_scored for q in s.questions]
+        if not any(answers.get(qid) for qid in scored_questions):
+            raise AssessmentError(_("Répondez au moins à une question notée avant de soumettre l'évaluation."))
+        result = scoring.compute(snap, answers)
+        locked.submitted_at = timezone.now()
+        locked.submitted_by = user
+        locked.results = scoring.result_to_json(result)
+        locked.overall_score = result.overall
+        locked.level_code = result.level.code if result.level else ""
+        locked.level_label = result.level.label if result.level else ""
+
+    return ASSESSMENT_WORKFLOW.apply(assessment, "submit", user, update=freeze_result)
 
 
 def previous_submitted(assessment: Assessment) -> Assessment | None:

@@ -16,7 +16,7 @@ from establishments.selectors import can, staff_regions
 
 from . import selectors, services
 from .models import Assessment, Grid
-from .workflow import State
+from .workflow import ASSESSMENT_WORKFLOW, State
 
 
 def _assessment(request: HttpRequest, pk: int, capability: str | None = None) -> Assessment:
@@ -69,6 +69,7 @@ def detail(request: HttpRequest, assessment_pk: int) -> HttpResponse:
             "grid": assessment.grid,
             "view": view,
             "can_edit": can(request.user, assessment.establishment, Capability.FILL_ASSESSMENTS),
+            "allowed": {t.name for t in ASSESSMENT_WORKFLOW.allowed(assessment, request.user)},
         },
     )
 

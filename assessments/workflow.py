@@ -1,14 +1,14 @@
-"""The assessment workflow, declared once: states, named source-state sets and transitions.
+"""The assessment workflow, declared once on the kit (``crrc.workflow``): states, named source-state sets and
+transitions.
 
-``assessments.services`` has one function per transition; each checks ``TRANSITIONS`` here and writes an
-``AssessmentTransition`` row.
+``assessments.services`` applies them through ``ASSESSMENT_WORKFLOW``; every step writes an ``AssessmentTransition``
+row (the first one, "start", when the assessment is created).
 """
 
-from dataclasses import dataclass
-
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from crrc.workflow import Transition, Workflow
 
 
 class State(models.TextChoices):
@@ -21,22 +21,18 @@ CAN_BE_SUBMITTED_STATES = frozenset({State.DRAFT})
 RESULT_STATES = frozenset({State.SUBMITTED})
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    sources: frozenset[str]
-    target: str
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in (
-        Transition("start", _("Commencer l'évaluation"), frozenset({""}), State.DRAFT),
-        Transition("submit", _("Soumettre l'évaluation"), CAN_BE_SUBMITTED_STATES, State.SUBMITTED),
-    )
-}
-
-
-class TransitionNotAllowed(ValidationError):
-    """The assessment is not in a state this transition starts from."""
+ASSESSMENT_WORKFLOW = Workflow(
+    model="assessments.Assessment",
+    log_model="assessments.AssessmentTransition",
+    log_subject="assessment",
+    states=State,
+    transitions=[
+        Transition(
+            "submit",
+            _("Soumettre l'évaluation"),
+            CAN_BE_SUBMITTED_STATES,
+            State.SUBMITTED,
+            refused=_("Cette évaluation a déjà été soumise."),
+        ),
+    ],
+)

@@ -73,7 +73,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sheets-per-worker", type=int, default=40)
     parser.add_argument("--finess-rows", type=int, default=95_000)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["http", "pdf", "sheets", "finess"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["http", "pdf", "sheets", "finess", "awareness"])
+    from bench import awareness as awareness_bench
+
+    awareness_bench.add_arguments(parser)
     args = parser.parse_args(argv)
 
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://app:app@127.0.0.1:5432/bench")
@@ -133,6 +136,10 @@ def main(argv: list[str] | None = None) -> None:
 
     if "http" not in args.skip:
         results["http"] = http_phase(args, env, establishment, director, reviewer, workdir)
+    from bench import community as community_bench
+
+    log("Community: weekly digest batch…")
+    results["community_digest"] = community_bench.weekly_digest_batch(log)
     if "pdf" not in args.skip:
         from bench import pdf
 
@@ -148,6 +155,9 @@ def main(argv: list[str] | None = None) -> None:
 
         log("PDF: establishment sheets through 1 then 2 workers…")
         results["sheets"] = pdf.sheets_throughput(env, args.sheets_per_worker, workdir, log)
+    if "awareness" not in args.skip:
+        log("Awareness: learners, result events, benchmark page, quarterly report, batch…")
+        results["awareness"] = awareness_bench.run(args, log)
     if "finess" not in args.skip:
         from bench import finess
 
@@ -172,6 +182,9 @@ def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
     targets = [
         (f"establishment user: {name}", url, director_cookie) for name, url in key_pages(director, establishment, 4)
     ]
+    from bench import community as community_bench
+
+    targets += [(f"establishment user: {name}", url, director_cookie) for name, url in community_bench.pages(director)]
     targets += [
         (f"ARS reviewer: {name}", url, reviewer_cookie)
         for name, url in key_pages(reviewer, establishment, 2, STAFF_KEY_PAGES)
@@ -273,6 +286,8 @@ def _md(results: dict) -> str:
                 lines.append(f"| {r['page']} | `{r['url']}` | – | – | – | status {r['status']} | skipped |")
     elif http:
         lines += ["", f"Pages: {http}"]
+    if results.get("community_digest"):
+        lines += ["", f"Community weekly digest batch: {results['community_digest']}"]
     p = results.get("pdf_10_pages")
     if p:
         lines += ["", "## PDF", ""]

@@ -1,17 +1,18 @@
 """Admin for CRRC staff: configure a call (rules, questions, documents, cut-offs, project kinds as inlines) and
 follow its applications. Rows are limited to the staff member's regions (``RegionScopedAdminMixin``).
 
-Applications are read-only here: their state only changes through ``calls.services`` (admin actions below call
-those functions, so guards, the transition log, e-mails and PDFs apply exactly as in the screens).
+Applications are read-only here: their state only changes through ``calls.services`` (the kit's admin actions below
+call those functions, so guards, the transition log, e-mails and PDFs apply exactly as in the screens).
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from crrc.admin import RegionScopedAdminMixin
+from crrc.workflow_admin import WorkflowAdminMixin
 
 from . import services
 from .models import (
@@ -27,7 +28,7 @@ from .models import (
     RequiredDocument,
     TransitionLog,
 )
-from .workflow import FUNDED_STATES
+from .workflow import CALL_WORKFLOW, FUNDED_STATES
 
 
 class ProjectKindInline(admin.TabularInline):
@@ -166,31 +167,21 @@ class CorrectionInline(ReadOnlyInline):
 
 class TransitionLogInline(ReadOnlyInline):
     model = TransitionLog
-    fields = ["at", "transition", "from_state", "to_state", "by", "comment"]
+    fields = ["at", "transition", "from_state", "to_state", "by", "reason"]
     readonly_fields = fields
 
 
-def _run(modeladmin, request, queryset, action, success: str) -> None:
-    done = 0
-    for application in queryset:
-        try:
-            action(application, request.user)
-            done += 1
-        except services.WorkflowError as error:
-            modeladmin.message_user(request, f"{application.reference} : {' '.join(error.messages)}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, success % {"count": done}, messages.SUCCESS)
-
-
 @admin.register(Application)
-class ApplicationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+class ApplicationAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, admin.ModelAdmin):
     region_lookup = "call__region"
+    workflow = CALL_WORKFLOW
+    # The staff steps taken from the list; each goes through its service (dates, paid amount = granted amount).
+    workflow_actions = {"start_instruction": "start_instruction", "mark_paid": "mark_paid"}
     list_display = ["reference", "establishment", "call", "state", "preferred_kind", "submitted_at", "cutoff"]
     list_filter = ["state", "call", "cutoff", "establishment__department", "establishment__sector"]
     search_fields = ["establishment__name", "establishment__finess", "call__title"]
     list_select_related = ["call", "establishment", "preferred_kind", "cutoff"]
     inlines = [AnswerInline, AttachmentInline, CorrectionInline, TransitionLogInline]
-    actions = ["start_instruction", "mark_paid"]
     exclude = ["version"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -202,13 +193,9 @@ class ApplicationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description=_("Passer en instruction"))
-    def start_instruction(self, request, queryset):
-        _run(self, request, queryset, services.start_instruction, _("%(count)d dossier(s) passé(s) en instruction."))
-
-    @admin.action(description=_("Marquer comme payé (montant accordé)"))
-    def mark_paid(self, request, queryset):
-        _run(self, request, queryset, services.mark_paid, _("%(count)d dossier(s) marqué(s) payé(s)."))
+    def workflow_apply(self, request, obj, transition, reason):
+        service = {"start_instruction": services.start_instruction, "mark_paid": services.mark_paid}[transition.name]
+        return service(obj, request.user)
 
 
 from .review import admin as review_admin  # noqa: E402, F401  (review side: priority, labels, notes — calls/review/)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crrc.tenancy import EstablishmentOwned, TenantQuerySet
 from crrc.uploads import FILE_TYPES
+from crrc.workflow import TransitionLog as BaseTransitionLog
 
 from .workflow import DECIDED_STATES, FUNDED_STATES, SUBMITTED_STATES, State
 
@@ -615,36 +616,15 @@ class CorrectionRequest(models.Model):
         return f"{self.get_kind_display()} – {self.application_id}"
 
 
-class TransitionLog(models.Model):
-    """Who moved the application from which state to which, when, and why."""
+class TransitionLog(BaseTransitionLog):
+    """Who moved the application from which state to which, when, and why (the kit's log fields)."""
 
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("candidature")
     )
-    transition = models.CharField(_("action"), max_length=40)
-    from_state = models.CharField(_("état de départ"), max_length=20, choices=State.choices)
-    to_state = models.CharField(_("état d'arrivée"), max_length=20, choices=State.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    at = models.DateTimeField(_("le"), default=timezone.now)
-    comment = models.TextField(_("commentaire"), blank=True)
 
     tenant_field = "application__establishment"
     objects = TenantQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("historique des états")
-        verbose_name_plural = _("historique des états")
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_state} → {self.to_state}"
 
 
 from .review import models as review_models  # noqa: E402, F401  (review side: calls/review/models.py)

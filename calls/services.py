@@ -1,9 +1,10 @@
 """Writes with business rules: one function per workflow transition, each in ``transaction.atomic``.
 
-Every transition locks the application row, checks the source state declared in ``calls.workflow.TRANSITIONS``,
-checks who acts (a member allowed to edit applications, CRRC staff of the call's region, or the system), writes a
-``TransitionLog`` row and queues the e-mail and PDF with ``transaction.on_commit``. Guards raise ``WorkflowError``
-with French messages the views show as they are.
+Every transition locks the application row, checks who acts (a member allowed to edit applications, CRRC staff of
+the call's region, or the system) and its own guards (missing documents, eligibility, budget), then applies it
+through the kit (``calls.workflow.CALL_WORKFLOW.apply``: source state, version, ``TransitionLog`` row); the e-mail
+and PDF named in the transition's ``extra`` are queued with ``transaction.on_commit``. Refusals raise the kit's
+``WorkflowError`` with French messages the views show as they are.
 """
 
 import hashlib
@@ -17,66 +18,41 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from crrc.uploads import validate_upload
+from crrc.workflow import ConcurrentEditError, Transition, WorkflowError
 from establishments.roles import Capability
-from establishments.selectors import can, crrc_staff_regions
+from establishments.selectors import can
 
 from . import eligibility
-from .models import Answer, Application, Attachment, Call, CorrectionRequest, Question, RequiredDocument, TransitionLog
+from .models import Answer, Application, Attachment, Call, CorrectionRequest, Question, RequiredDocument
 from .workflow import (
+    CALL_WORKFLOW,
     EDITABLE_STATES,
     FUNDED_STATES,
     TRANSITIONS,
     UPLOAD_STATES_BY_PHASE,
     Actor,
     State,
+    actor_refusal,
+    may_edit,
+    may_review,
 )
+from .workflow import short_datetime as _date
 
-
-class WorkflowError(Exception):
-    """A guard refused the action; ``messages`` are shown to the user as they are."""
-
-    def __init__(self, *messages: str) -> None:
-        self.messages = [str(m) for m in messages]
-        super().__init__(" ".join(self.messages))
-
-
-class ConcurrentEditError(WorkflowError):
-    pass
+__all__ = ["ConcurrentEditError", "WorkflowError", "may_edit", "may_review"]
 
 
 # ---- who may act --------------------------------------------------------------------------------
 
 
-def may_edit(user, application: Application) -> bool:
-    return can(user, application.establishment, Capability.EDIT_APPLICATIONS)
-
-
-def may_review(user, call: Call) -> bool:
-    return user is not None and crrc_staff_regions(user).filter(pk=call.region_id).exists()
-
-
 def _check_actor(actor: str, user, application: Application) -> None:
-    if actor == Actor.APPLICANT and not may_edit(user, application):
-        raise WorkflowError(_("Vous n'avez pas le droit de modifier les candidatures de cet établissement."))
-    if actor == Actor.STAFF and user is not None and not may_review(user, application.call):
-        raise WorkflowError(_("Seule l'équipe du CRRC de la région de l'appel peut faire cette action."))
+    """Who acts is checked before the step's own guards, so that a stranger learns nothing about the dossier."""
+    if refusal := actor_refusal(actor, user, application):
+        raise WorkflowError(refusal)
 
 
 def _lock(application: Application) -> Application:
     """Re-read the row under lock: guards then see the state another request may just have committed."""
     return Application.objects.select_for_update().select_related("call", "establishment").get(pk=application.pk)
-
-
-def _date(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
-
-
-def _already_done_message(application: Application, transition_name: str) -> str:
-    if transition_name == "submit" and application.submitted_at:
-        return _("Ce dossier a déjà été déposé le %(date)s : rien n'a été modifié.") % {
-            "date": _date(application.submitted_at)
-        }
-    return _("Action impossible : le dossier est « %(state)s ».") % {"state": application.get_state_display()}
 
 
 def _apply(
@@ -88,35 +64,25 @@ def _apply(
     expected_version: int | None = None,
     **fields,
 ) -> Application:
-    """Move ``application`` (already locked) through transition ``name`` and queue its side effects."""
-    transition = TRANSITIONS[name]
-    if application.state not in transition.sources:
-        raise WorkflowError(_already_done_message(application, name))
-    if expected_version is not None and application.version != expected_version:
-        raise ConcurrentEditError(
-            _("Le dossier a été modifié par quelqu'un d'autre pendant que vous le consultiez : rechargez la page.")
-        )
-    previous = application.state
-    application.state = transition.target
-    application.version += 1
-    for key, value in fields.items():
-        setattr(application, key, value)
-    application.save()
-    TransitionLog.objects.create(
-        application=application, transition=name, from_state=previous, to_state=transition.target, by=user,
-        comment=comment,
-    )  # fmt: skip
-    _queue_side_effects(application, transition.email_template, transition.report_kind, user)
+    """Take transition ``name`` through the kit, setting ``fields`` with the new state; its guards were checked."""
+
+    def update(locked: Application) -> None:
+        for key, value in fields.items():
+            setattr(locked, key, value)
+
+    CALL_WORKFLOW.apply(application, name, user, reason=comment, expected_version=expected_version, update=update)
     return application
 
 
-def _queue_side_effects(application: Application, email: str | None, report_kind: str | None, user) -> None:
+@CALL_WORKFLOW.on("*")
+def _queue_side_effects(application: Application, transition: Transition, user) -> None:
+    """After commit: the applicant's e-mail and the PDF (receipt, decision letter) the transition names."""
     from . import documents, tasks
 
-    if email:
-        transaction.on_commit(lambda: tasks.send_application_email.delay(application.pk, email))
-    if report_kind:
-        transaction.on_commit(lambda: documents.request(report_kind, application, user))
+    if email := transition.extra.get("email"):
+        tasks.send_application_email.delay(application.pk, email)
+    if report_kind := transition.extra.get("report"):
+        documents.request(report_kind, application, user)
 
 
 # ---- drafts ---------------------------------------------------------------------------------------
@@ -134,7 +100,7 @@ def start_application(call: Call, establishment, user) -> Application:
     report = eligibility.evaluate(call, establishment)
     if not report.may_apply:
         raise WorkflowError(
-            *[
+            [
                 _("Non éligible — %(rule)s : %(reason)s") % {"rule": r.rule.label, "reason": r.message}
                 for r in report.failures
             ]
@@ -142,13 +108,7 @@ def start_application(call: Call, establishment, user) -> Application:
     try:
         with transaction.atomic():
             application = Application.objects.create(call=call, establishment=establishment, created_by=user)
-            TransitionLog.objects.create(
-                application=application,
-                transition="create",
-                from_state=State.BROUILLON,
-                to_state=State.BROUILLON,
-                by=user,
-            )
+            CALL_WORKFLOW.log_creation(application, user)
     except IntegrityError:
         # Another member started it at the same instant: share theirs.
         return existing.get()
@@ -335,19 +295,18 @@ def submit(application: Application, user, expected_version: int | None = None) 
     with transaction.atomic():
         application = _lock(application)
         _check_actor(Actor.APPLICANT, user, application)
-        if application.state != State.BROUILLON:
-            raise WorkflowError(_already_done_message(application, "submit"))
         now = timezone.now()
-        if not application.call.is_open(now):
-            raise WorkflowError(_closed_message(application.call))
-        problems = missing_items(application)
-        report = eligibility.evaluate_for_submission(application)
-        problems += [
-            _("Non éligible — %(rule)s : %(reason)s") % {"rule": r.rule.label, "reason": r.message}
-            for r in report.failures
-        ]
-        if problems:
-            raise WorkflowError(*problems)
+        if application.state in TRANSITIONS["submit"].sources:  # else the kit refuses: "déjà déposé le…"
+            if not application.call.is_open(now):
+                raise WorkflowError(_closed_message(application.call))
+            problems = missing_items(application)
+            report = eligibility.evaluate_for_submission(application)
+            problems += [
+                _("Non éligible — %(rule)s : %(reason)s") % {"rule": r.rule.label, "reason": r.message}
+                for r in report.failures
+            ]
+            if problems:
+                raise WorkflowError(problems)
         return _apply(
             application,
             "submit",
@@ -396,7 +355,7 @@ def declare_service_done(application: Application, user) -> Application:
         if application.state in TRANSITIONS["declare_service_done"].sources:
             missing = missing_items(application, RequiredDocument.Phase.SERVICE_DONE)
             if missing:
-                raise WorkflowError(*missing)
+                raise WorkflowError(missing)
         return _apply(application, "declare_service_done", user, service_done_at=timezone.now())
 
 
@@ -407,7 +366,7 @@ def submit_invoice(application: Application, user) -> Application:
         if application.state in TRANSITIONS["submit_invoice"].sources:
             missing = missing_items(application, RequiredDocument.Phase.INVOICE)
             if missing:
-                raise WorkflowError(*missing)
+                raise WorkflowError(missing)
         return _apply(application, "submit_invoice", user, invoiced_at=timezone.now())
 
 

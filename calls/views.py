@@ -19,7 +19,7 @@ from .forms import ApplicationForm, CorrectionAnswerForm, UploadForm, WithdrawFo
 from .models import Application, Attachment, Call, RequiredDocument
 from .review import services as review_services
 from .review import views as review_views
-from .workflow import EDITABLE_STATES, UPLOAD_STATES_BY_PHASE, State
+from .workflow import CALL_WORKFLOW, EDITABLE_STATES, UPLOAD_STATES_BY_PHASE, State
 
 
 @require_GET
@@ -154,6 +154,8 @@ def _page_context(request: HttpRequest, application: Application, form=None) -> 
         "application": application,
         "call": application.call,
         "can_edit": can_edit,
+        # The applicant's buttons: the transitions the kit says this user may take now.
+        "allowed": {t.name for t in CALL_WORKFLOW.allowed(application, request.user)} if can_edit else set(),
         "content_open": content_open,
         "form": form or _form(application),
         "phases": _documents_by_phase(application, can_edit),
@@ -300,9 +302,7 @@ def upload(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
     else:
         try:
             attachment = services.upload_attachment(application, document, form.cleaned_data["file"], request.user)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        except services.WorkflowError as exc:
+        except ValidationError as exc:  # a refused file, or the kit's WorkflowError (a ValidationError too)
             error = " ".join(exc.messages)
     if request.htmx:
         row = _document_row(

@@ -3,13 +3,18 @@
 State names are the ones applicants already know from Démarches Simplifiées (brouillon, en construction,
 en instruction, accepté, refusé, classé sans suite), plus what Démarches Simplifiées cannot follow: a correction
 requested during review, the applicant's withdrawal, and the funding follow-up after acceptance (service fait →
-facture déposée → payé). ``calls.services`` has one function per transition; each checks ``TRANSITIONS`` here.
+facture déposée → payé). The transitions are declared on the kit (``crrc.workflow``) as ``CALL_WORKFLOW``;
+``calls.services`` has one function per transition that checks its guards (missing documents, eligibility, budget)
+and applies it through ``CALL_WORKFLOW.apply``. ``extra`` names the e-mail sent to the applicant and the PDF queued.
 """
 
-from dataclasses import dataclass
-
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+
+from crrc.workflow import Transition, Workflow
+from establishments.roles import Capability
+from establishments.selectors import can, crrc_staff_regions
 
 
 class State(models.TextChoices):
@@ -50,119 +55,139 @@ UPLOAD_STATES_BY_PHASE = {
 }
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    sources: frozenset[str]
-    target: str
-    actor: str
-    # What the applicant is told by e-mail, and the PDF queued on this step (a key of ``calls.pdfs``).
-    email_template: str | None = None
-    report_kind: str | None = None
+def short_datetime(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in (
+def may_edit(user, application) -> bool:
+    return can(user, application.establishment, Capability.EDIT_APPLICATIONS)
+
+
+def may_review(user, call) -> bool:
+    return user is not None and crrc_staff_regions(user).filter(pk=call.region_id).exists()
+
+
+def actor_refusal(actor: str, user, application) -> str | None:
+    """Why ``user`` may not take a step of ``actor`` on ``application`` (None: they may). No user = the system."""
+    if actor == Actor.APPLICANT and not may_edit(user, application):
+        return _("Vous n'avez pas le droit de modifier les candidatures de cet établissement.")
+    if actor == Actor.STAFF and user is not None and not may_review(user, application.call):
+        return _("Seule l'équipe du CRRC de la région de l'appel peut faire cette action.")
+    return None
+
+
+def already_done_message(application, transition: Transition) -> str:
+    """The refusal when the dossier is not in a source state: says when it was submitted, or the state it is in."""
+    if transition.name == "submit" and application.submitted_at:
+        return _("Ce dossier a déjà été déposé le %(date)s : rien n'a été modifié.") % {
+            "date": short_datetime(application.submitted_at)
+        }
+    return _("Action impossible : le dossier est « %(state)s ».") % {"state": application.get_state_display()}
+
+
+CALL_WORKFLOW = Workflow(
+    model="calls.Application",
+    log_model="calls.TransitionLog",
+    log_subject="application",
+    states=State,
+    version_field="version",
+    may_act=lambda user, application, transition: actor_refusal(transition.actor, user, application) is None,
+    refused=already_done_message,
+    stale_message=_(
+        "Le dossier a été modifié par quelqu'un d'autre pendant que vous le consultiez : rechargez la page."
+    ),
+    transitions=[
         Transition(
             "submit",
             _("Déposer le dossier"),
             frozenset({State.BROUILLON}),
             State.EN_CONSTRUCTION,
-            Actor.APPLICANT,
-            "submitted",
-            "calls.receipt",
+            actor=Actor.APPLICANT,
+            extra={"email": "submitted", "report": "calls.receipt"},
         ),
         Transition(
             "start_instruction",
             _("Passer en instruction"),
             frozenset({State.EN_CONSTRUCTION}),
             State.EN_INSTRUCTION,
-            Actor.STAFF,
-            "instruction_started",
+            actor=Actor.STAFF,
+            extra={"email": "instruction_started"},
         ),
         Transition(
             "request_correction",
             _("Demander une correction"),
             frozenset({State.EN_INSTRUCTION}),
             State.CORRECTION,
-            Actor.STAFF,
-            "correction_requested",
+            actor=Actor.STAFF,
+            extra={"email": "correction_requested"},
         ),
         Transition(
             "answer_correction",
             _("Répondre à la demande de correction"),
             frozenset({State.CORRECTION}),
             State.EN_INSTRUCTION,
-            Actor.APPLICANT,
-            "correction_answered",
+            actor=Actor.APPLICANT,
+            extra={"email": "correction_answered"},
         ),
         Transition(
             "accept",
             _("Accepter"),
             CAN_BE_DECIDED_STATES,
             State.ACCEPTE,
-            Actor.STAFF,
-            "accepted",
-            "calls.decision",
+            actor=Actor.STAFF,
+            extra={"email": "accepted", "report": "calls.decision"},
         ),
         Transition(
             "refuse",
             _("Refuser"),
             CAN_BE_DECIDED_STATES,
             State.REFUSE,
-            Actor.STAFF,
-            "refused",
-            "calls.decision",
+            actor=Actor.STAFF,
+            extra={"email": "refused", "report": "calls.decision"},
         ),
         Transition(
             "close_without_follow_up",
             _("Classer sans suite"),
             CAN_BE_DECIDED_STATES,
             State.SANS_SUITE,
-            Actor.STAFF,
-            "closed_without_follow_up",
-            "calls.decision",
+            actor=Actor.STAFF,
+            extra={"email": "closed_without_follow_up", "report": "calls.decision"},
         ),
         Transition(
             "withdraw",
             _("Abandonner la candidature"),
             CAN_BE_WITHDRAWN_STATES,
             State.ABANDONNE,
-            Actor.APPLICANT,
-            "withdrawn",
+            actor=Actor.APPLICANT,
+            extra={"email": "withdrawn"},
         ),
         Transition(
             "declare_service_done",
             _("Déclarer le service fait"),
             frozenset({State.ACCEPTE}),
             State.SERVICE_FAIT,
-            Actor.APPLICANT,
-            "service_done",
+            actor=Actor.APPLICANT,
+            extra={"email": "service_done"},
         ),
         Transition(
             "submit_invoice",
             _("Déposer la facture"),
             frozenset({State.SERVICE_FAIT}),
             State.FACTURE_DEPOSEE,
-            Actor.APPLICANT,
-            "invoice_submitted",
+            actor=Actor.APPLICANT,
+            extra={"email": "invoice_submitted"},
         ),
         Transition(
             "mark_paid",
             _("Marquer comme payé"),
             frozenset({State.FACTURE_DEPOSEE}),
             State.PAYE,
-            Actor.STAFF,
-            "paid",
+            actor=Actor.STAFF,
+            extra={"email": "paid"},
         ),
-    )
-}
-
-
-def allowed_transitions(state: str, actor: str | None = None) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if state in t.sources and (actor is None or t.actor == actor)]
+    ],
+)
+TRANSITIONS = CALL_WORKFLOW.transitions  # by name
 
 
 # What the applicant is expected to do next, per state (shown on the application page and "Mon établissement").

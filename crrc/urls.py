@@ -32,4 +32,6 @@ urlpatterns = [
     path("instruction/", include("calls.review.urls")),
     path("tableau-de-bord/", include("dashboards.urls")),
     path("incidents/", include("incidents.urls")),
+    path("sensibilisation/", include("awareness.urls")),
+    path("communaute/", include("community.urls")),
 ]

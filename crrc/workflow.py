@@ -44,13 +44,17 @@ SideEffect = Callable[[Any, "Transition", Any], None]
 
 
 class WorkflowError(ValidationError):
-    """A transition was refused; the message is meant for the user as it is."""
+    """A transition was refused; the message is meant for the user as it is.
 
-    def __init__(self, message: str | Promise, code: str = "transition") -> None:
+    ``message`` may be a list when a step is refused for several reasons at once (every missing document of a
+    dossier): ``messages`` lists them and ``str()`` joins them.
+    """
+
+    def __init__(self, message: str | Promise | list, code: str = "transition") -> None:
         super().__init__(message, code=code)
 
     def __str__(self) -> str:
-        return str(self.messages[0])
+        return " ".join(str(message) for message in self.messages)
 
 
 class ConcurrentEditError(WorkflowError):
@@ -147,6 +151,8 @@ class Workflow:
         state_field: str = "state",
         version_field: str | None = None,
         may_act: Callable[[Any, Any, Transition], bool] | None = None,
+        refused: Callable[[Any, Transition], str | Promise] | None = None,
+        stale_message: str | Promise | None = None,
     ) -> None:
         self._model = model
         self._log_model = log_model
@@ -155,6 +161,10 @@ class Workflow:
         self.state_field = state_field
         self.version_field = version_field
         self.may_act = may_act
+        # The module's refusal when the object is not in a source state and the transition states none of its own
+        # (e.g. "already submitted on <date>"), and its wording of the stale-version refusal.
+        self.refused = refused
+        self.stale_message = stale_message
         self.transitions: dict[str, Transition] = {}
         for transition in transitions:
             if transition.name in self.transitions:
@@ -209,6 +219,8 @@ class Workflow:
         """Why ``user`` may not take ``transition`` on ``obj`` now, or None."""
         state = self.state_of(obj)
         if state not in transition.sources:
+            if not transition.refused and self.refused is not None:
+                return self.refused(obj, transition)
             return transition.refused or _(
                 "Action impossible : « %(action)s » n'est pas possible quand l'état est « %(state)s »."
             ) % {"action": transition.label, "state": self.state_label(state)}
@@ -297,7 +309,7 @@ class Workflow:
                 and expected_version is not None
                 and getattr(locked, self.version_field) != expected_version
             ):
-                raise ConcurrentEditError()
+                raise ConcurrentEditError(self.stale_message)
             refusal = self._refusal(locked, transition, user)
             if refusal:
                 raise WorkflowError(refusal, code="guard")

@@ -168,7 +168,7 @@ def attribute_kind(application: Application, user, kind: ProjectKind) -> Applica
             from_state=locked.state,
             to_state=locked.state,
             by=user,
-            comment=_("Type de projet attribué : %(kind)s") % {"kind": kind.label},
+            reason=_("Type de projet attribué : %(kind)s") % {"kind": kind.label},
         )
     return locked
 

@@ -16,7 +16,7 @@ from establishments.selectors import staff_regions
 from .. import eligibility, services
 from ..models import Application
 from ..services import WorkflowError
-from ..workflow import State
+from ..workflow import CALL_WORKFLOW, State
 from . import exports as review_exports
 from . import services as review_services
 from .forms import (
@@ -277,6 +277,8 @@ def _detail_context(request: HttpRequest, application: Application, **forms) -> 
         "call": call,
         "establishment": application.establishment,
         "can_act": may_act(request.user, call),
+        # The reviewer's buttons: the transitions the kit says this user may take now.
+        "allowed": {t.name for t in CALL_WORKFLOW.allowed(application, request.user)},
         "priority": priority,
         "answers": [(q, _answer_value(answers[q.pk].value) if q.pk in answers else "") for q in questions],
         "attachments": application.attachments.filter(is_current=True).select_related("document"),

@@ -70,7 +70,7 @@ def transition_summary(log) -> str:
             label = transition.label if transition else log.transition
         return str(label)
     transition = TRANSITIONS.get(log.transition)
-    states = f"{log.get_from_state_display()} → {log.get_to_state_display()}"
+    states = f"{log.from_label} → {log.to_label}"
     return f"{transition.label} : {states}" if transition else states
 
 

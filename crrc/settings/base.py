@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "assessments",
     "dashboards",
     "incidents",
+    "awareness",
+    "community",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +264,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "calls.review_tasks.refresh_open_priorities",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Community: weekly digests (medium level) on Mondays, monthly (low) on the 1st, event reminders the day before.
+    "community-weekly-digests": {
+        "task": "community.tasks.send_weekly_digests",
+        "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
+    },
+    "community-monthly-digests": {
+        "task": "community.tasks.send_monthly_digests",
+        "schedule": crontab(hour=6, minute=45, day_of_month="1"),
+    },
+    "community-event-reminders": {"task": "community.tasks.send_event_reminders", "schedule": crontab(minute=5)},
 }
 
 # Every admin export (django-import-export) escapes formula-like text: see crrc/exports.py.

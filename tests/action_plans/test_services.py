@@ -89,7 +89,7 @@ def test_workflow_start_complete_reopen(establishment, manager):
     assert item.completed_at is not None
     item = services.reopen_item(item, manager)
     assert item.status == Status.IN_PROGRESS and item.completed_at is None
-    log = list(ActionItemTransition.objects.filter(item=item).order_by("pk").values_list("from_status", "to_status"))
+    log = list(ActionItemTransition.objects.filter(item=item).order_by("pk").values_list("from_state", "to_state"))
     assert log == [("todo", "in_progress"), ("in_progress", "done"), ("done", "in_progress")]
 
 

@@ -97,7 +97,7 @@ def test_round_trip_updates_matched_items_and_creates_new_rows(establishment, it
     assert second.deadline == date(2027, 12, 31)
     created = ActionItem.objects.get(title="Exercice de crise annuel")
     assert created.created_by == manager and created.plan.establishment == establishment
-    assert first.transitions.get().to_status == Status.DONE
+    assert first.transitions.get().to_state == Status.DONE
 
 
 def test_reimporting_an_unchanged_file_changes_nothing(establishment, items, manager):

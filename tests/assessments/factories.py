@@ -64,6 +64,6 @@ class AssessmentTransitionFactory(DjangoModelFactory):
         model = AssessmentTransition
 
     assessment = factory.SubFactory(AssessmentFactory)
-    name = "start"
+    transition = "start"
     from_state = ""
     to_state = "draft"

@@ -157,7 +157,7 @@ def test_submit_then_results_show_level_and_recommendations(client, grids, rssi,
     assert "Kit débutant" in page
     assert "Identifier les utilisateurs disposant de privilèges" in page
     assert "<svg" in page and "Score par thème : les valeurs du graphique" in page
-    assert self_assessment.transitions.filter(name="submit").exists()
+    assert self_assessment.transitions.filter(transition="submit").exists()
     second = client.post(reverse("assessments:submit", args=[self_assessment.pk]), follow=True)
     assert "déjà été soumise" in second.content.decode() or second.redirect_chain[-1][0].endswith("/resultats/")
 

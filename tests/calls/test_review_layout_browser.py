@@ -2,7 +2,7 @@
 is readable, no two labels overlap, nothing spills out of its card — on a desktop screen and on a phone."""
 
 import pytest
-from calls.review_models import Label
+from calls.review.models import Label
 from django.test import Client
 
 from .factories import CallFactory

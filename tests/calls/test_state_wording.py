@@ -4,8 +4,8 @@
 import re
 
 import pytest
-from calls.review_models import ReviewScore
-from calls.review_priority import refresh_priorities
+from calls.review.models import ReviewScore
+from calls.review.priority import refresh_priorities
 from django.urls import reverse
 
 from calls.models import Application, ProjectKind, TransitionLog
@@ -33,7 +33,7 @@ def test_submitting_then_a_kind_attribution_read_as_two_steps_with_the_terms_exp
     assert "En construction — déposé, modifiable jusqu&#x27;à l&#x27;instruction." in page
     # A reviewer attributes the kind of project right after the submission (no change of state).
     kind = ProjectKind.objects.create(call=complete_call, code="diagnostic", label="Diagnostic", order=1)
-    from calls import review_services
+    from calls.review import services as review_services
 
     review_services.attribute_kind(application, reviewer_of(complete_call.region), kind)
     page = client.get(application.get_absolute_url()).content.decode()

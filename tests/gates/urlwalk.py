@@ -49,6 +49,15 @@ KWARG_MODELS: dict[str, str] = {
     "token": "establishments.Invitation.token",
     "report_pk": "reports.Report",
     "calls_review:act.pk": "calls.Application",
+    "awareness:programme.pk": "awareness.Programme",
+    "awareness:batch.campaign_pk": "awareness.Campaign",
+    "awareness:batch_detail.pk": "awareness.ReportBatch",
+    "awareness:batch_retry.pk": "awareness.ReportBatch",
+    "awareness:decide_request.pk": "awareness.CampaignRequest",
+    "awareness:schedule_request.pk": "awareness.CampaignRequest",
+    # "document" alone would name community.Document: the calls' pieces are required documents.
+    "calls:upload.document_pk": "calls.RequiredDocument",
+    "calls:template.document_pk": "calls.RequiredDocument",
 }
 
 PK_NAMES = {"pk", "id"}
@@ -57,9 +66,11 @@ PK_NAMES = {"pk", "id"}
 def _first_action(route: Route) -> str:
     """A real action/transition name for the route's view, so it reaches its scoped lookup instead of refusing an
     unknown name first: the first key of ``ACTIONS``/``TRANSITIONS`` in the view's module, else of
-    ``<app>.workflow.TRANSITIONS``."""
+    ``<app>.workflow.TRANSITIONS``, else the first transition of a kit ``Workflow`` declared in one of them."""
     import importlib
     import sys
+
+    from crrc.workflow import Workflow
 
     module = sys.modules.get(getattr(route.callback, "__module__", ""), None)
     for holder in (module, *(f"{label}.workflow" for label in _app_labels(route))):
@@ -72,6 +83,9 @@ def _first_action(route: Route) -> str:
             table = getattr(holder, attribute, None)
             if table:
                 return str(next(iter(table)))
+        workflow = next((value for value in vars(holder).values() if isinstance(value, Workflow)), None)
+        if workflow is not None and workflow.transitions:
+            return next(iter(workflow.transitions))
     return "action"
 
 
@@ -81,6 +95,8 @@ KWARG_VALUES: dict[str, object] = {
     "transition": _first_action,
     "action": _first_action,
     "fmt": "csv",
+    # community: the signed level-change link of a digest (a forged value must be refused).
+    "signed": "lien-falsifie",
 }
 
 # Routes whose object is regional public information (not a tenant's): for them the matrix checks only that

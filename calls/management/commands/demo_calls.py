@@ -496,5 +496,5 @@ class Command(BaseCommand):
                 from_state=State.BROUILLON,
                 to_state=State.EN_CONSTRUCTION,
                 at=application.submitted_at,
-                comment="Dossier de démonstration",
+                reason="Dossier de démonstration",
             )

@@ -27,6 +27,8 @@ MODULE_STEPS = (
     "demo_calls_review",
     "demo_reports",
     "demo_incidents",
+    "demo_awareness",
+    "demo_community",
 )
 
 

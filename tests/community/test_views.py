@@ -1,0 +1,315 @@
+"""Pages: folder rights on every route to a document (listing, search, feed, thread link, download), a removed
+member's immediate loss of access, isolation between regions, staff-only pages, bounded query counts."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from community import services
+from community.models import Access, Member, ModerationLog, Post, Registration
+
+from .conftest import pdf, viewer
+from .factories import DocumentFactory, EventFactory, MemberFactory, PollFactory, ThreadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def secret(space, staff):
+    """A document in an ES-only folder, a thread pointing at it."""
+    es_only = services.create_folder(viewer(staff, space), "Réservé hôpitaux", None, Access.ES)
+    document = services.upload_document(viewer(staff, space), es_only, pdf(), "Cartographie ES confidentielle")
+    thread = services.start_thread(viewer(staff, space), "À propos de la cartographie", "Voir le document", document)
+    return es_only, document, thread
+
+
+def _routes(space, folder, document, thread):
+    version = document.versions.get()
+    return {
+        "listing": reverse("community:folder", kwargs={"space_pk": space.pk, "folder_pk": folder.pk}),
+        "document": reverse("community:document", kwargs={"document_pk": document.pk}),
+        "download": reverse("community:download", kwargs={"document_pk": document.pk, "version_pk": version.pk}),
+    }
+
+
+def test_folder_rights_on_every_route(client, space, es_member, esms_member, secret):
+    folder, document, thread = secret
+    routes = _routes(space, folder, document, thread)
+    title = "Cartographie ES confidentielle"
+    # The ESMS member: 404 on the folder, the document, the download; absent from search, feed, docs and the link.
+    login(client, esms_member.user)
+    for name, url in routes.items():
+        assert client.get(url).status_code == 404, name
+    for url in (
+        reverse("community:documents", kwargs={"space_pk": space.pk}) + "?q=Cartographie",
+        reverse("community:space", kwargs={"space_pk": space.pk}),
+        reverse("community:documents", kwargs={"space_pk": space.pk}),
+        reverse("community:thread_create", kwargs={"space_pk": space.pk}),
+    ):
+        body = client.get(url).content.decode()
+        assert title not in body, url
+    thread_page = client.get(thread.get_absolute_url())
+    assert thread_page.status_code == 200 and title not in thread_page.content.decode()
+    # The ES member sees it everywhere.
+    login(client, es_member.user)
+    for name, url in routes.items():
+        assert client.get(url).status_code == 200, name
+    assert (
+        title
+        in client.get(
+            reverse("community:documents", kwargs={"space_pk": space.pk}) + "?q=Cartographie"
+        ).content.decode()
+    )
+    assert title in client.get(thread.get_absolute_url()).content.decode()
+    assert b"%PDF" in b"".join(client.get(routes["download"]).streaming_content)
+
+
+def test_removed_member_loses_access_at_once(client, space, es_member, staff, secret):
+    folder, document, thread = secret
+    login(client, es_member.user)
+    assert client.get(space.get_absolute_url()).status_code == 200
+    services.remove_member(viewer(staff, space), es_member)
+    for url in (
+        *_routes(space, folder, document, thread).values(),
+        space.get_absolute_url(),
+        thread.get_absolute_url(),
+    ):
+        assert client.get(url).status_code == 404, url
+    response = client.post(reverse("community:thread", kwargs={"thread_pk": thread.pk}), {"body": "Encore là ?"})
+    assert response.status_code == 404 and Post.objects.filter(thread=thread).count() == 1
+
+
+def test_other_region_sees_nothing(client, space, other_space, es_member):
+    foreign_doc = DocumentFactory(folder__space=other_space, title="Document d'une autre région")
+    foreign_thread = ThreadFactory(space=other_space)
+    foreign_event = EventFactory(space=other_space)
+    foreign_poll = PollFactory(space=other_space)
+    foreign_member = MemberFactory(space=other_space)
+    login(client, es_member.user)
+    for url in (
+        other_space.get_absolute_url(),
+        reverse("community:documents", kwargs={"space_pk": other_space.pk}),
+        reverse("community:directory", kwargs={"space_pk": other_space.pk}),
+        foreign_doc.get_absolute_url(),
+        foreign_thread.get_absolute_url(),
+        foreign_event.get_absolute_url(),
+        foreign_poll.get_absolute_url(),
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("community:event_register", kwargs={"event_pk": foreign_event.pk})).status_code == 404
+    assert (
+        client.post(reverse("community:answer_invitation", kwargs={"member_pk": foreign_member.pk})).status_code == 404
+    )
+    assert other_space.name not in client.get(reverse("community:index")).content.decode()
+
+
+def test_other_region_staff_see_nothing_in_portal_or_admin(client, space, other_space, es_member):
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth.models import Permission
+
+    from tests.establishments.factories import StaffAssignmentFactory
+
+    other_staff = StaffAssignmentFactory(region=other_space.region).user
+    Authenticator.objects.create(user=other_staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    other_staff.user_permissions.set(Permission.objects.filter(content_type__app_label="community"))
+    login(client, other_staff)
+    assert client.get(space.get_absolute_url()).status_code == 404
+    assert client.get(reverse("community:members", kwargs={"space_pk": space.pk})).status_code == 404
+    assert client.post(reverse("community:member_remove", kwargs={"member_pk": es_member.pk})).status_code == 404
+    es_member.refresh_from_db()
+    assert es_member.is_active
+    changelist = client.get(reverse("admin:community_member_changelist"))
+    assert changelist.status_code == 200 and es_member.user.email not in changelist.content.decode()
+    assert client.get(reverse("admin:community_space_change", args=[space.pk])).status_code in (302, 404)
+
+
+def test_members_cannot_see_staff_pages_or_log(client, space, es_member, staff):
+    thread = services.start_thread(viewer(es_member.user, space), "Sujet", "Texte")
+    services.set_thread_locked(viewer(staff, space), thread, True, "motif interne")
+    login(client, es_member.user)
+    for name in ("members", "moderation", "event_create", "folder_create"):
+        assert client.get(reverse(f"community:{name}", kwargs={"space_pk": space.pk})).status_code == 404, name
+    assert client.post(reverse("community:thread_lock", kwargs={"thread_pk": thread.pk})).status_code == 404
+    assert "motif interne" not in client.get(thread.get_absolute_url()).content.decode()
+    login(client, staff)
+    assert (
+        "motif interne" in client.get(reverse("community:moderation", kwargs={"space_pk": space.pk})).content.decode()
+    )
+
+
+def test_join_request_flow_through_pages(client, space, department, staff):
+    from tests.establishments.factories import EstablishmentFactory, MembershipFactory
+
+    establishment = EstablishmentFactory(department=department)
+    user = MembershipFactory(establishment=establishment).user
+    login(client, user)
+    assert "Demander à rejoindre" in client.get(reverse("community:index")).content.decode()
+    response = client.post(reverse("community:join", kwargs={"space_pk": space.pk}),
+                           {"establishment": establishment.pk, "message": "Bonjour"})  # fmt: skip
+    assert response.status_code == 302
+    member = Member.objects.get(user=user)
+    login(client, staff)
+    client.post(reverse("community:member_decide", kwargs={"member_pk": member.pk}), {"decision": "approve"})
+    member.refresh_from_db()
+    assert member.is_active
+    assert ModerationLog.objects.filter(action="approve").exists()
+
+
+def test_bad_upload_shows_french_message_and_writes_nothing(client, space, es_member):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, es_member.user)
+    folder = space.folders.get(name="A classer")
+    response = client.post(
+        reverse("community:upload", kwargs={"space_pk": space.pk}),
+        {"folder": folder.pk, "title": "Outil", "file": SimpleUploadedFile("outil.exe", b"MZ\x90\x00")},
+    )
+    assert response.status_code == 200
+    assert "interdit pour des raisons de sécurité" in response.content.decode()
+    assert not space.documents.exists()
+
+
+def test_reply_to_locked_thread_refused_in_page(client, space, es_member, staff):
+    thread = services.start_thread(viewer(es_member.user, space), "Sujet", "Texte")
+    services.set_thread_locked(viewer(staff, space), thread, True)
+    login(client, es_member.user)
+    response = client.post(thread.get_absolute_url(), {"body": "Je réponds quand même"})
+    assert response.status_code == 200 and "verrouillée" in response.content.decode()
+    assert thread.posts.count() == 1
+
+
+def test_event_page_registration_and_waiting_list(client, space, es_member, esms_member):
+    event = EventFactory(space=space, capacity=1)
+    login(client, es_member.user)
+    client.post(reverse("community:event_register", kwargs={"event_pk": event.pk}))
+    login(client, esms_member.user)
+    client.post(reverse("community:event_register", kwargs={"event_pk": event.pk}))
+    assert "position 1" in client.get(event.get_absolute_url()).content.decode()
+    login(client, es_member.user)
+    client.post(reverse("community:event_cancel", kwargs={"event_pk": event.pk}))
+    assert Registration.objects.get(event=event, user=esms_member.user).state == "confirmed"
+
+
+def test_poll_results_after_vote_or_after_close(client, space, es_member, esms_member):
+    poll = PollFactory(space=space, results="after_close")
+    login(client, es_member.user)
+    option = poll.options.first()
+    client.post(poll.get_absolute_url(), {"options": str(option.pk)})
+    page = client.get(poll.get_absolute_url()).content.decode()
+    assert "visibles à la clôture" in page
+    poll.closes_at = timezone.now() - timezone.timedelta(minutes=1)
+    poll.save()
+    page = client.get(poll.get_absolute_url()).content.decode()
+    assert "Résultats" in page and "100 %" in page
+
+
+def test_directory_shows_only_what_members_chose(client, space, es_member, esms_member):
+    services.update_profile(
+        esms_member, function="RSSI", expertise="EDR, sauvegarde", show_email=True, show_phone=False
+    )
+    login(client, es_member.user)
+    page = client.get(reverse("community:directory", kwargs={"space_pk": space.pk})).content.decode()
+    assert esms_member.user.email in page and es_member.user.email not in page.split("<tbody>")[1]
+    filtered = client.get(reverse("community:directory", kwargs={"space_pk": space.pk}) + "?tag=EDR").content.decode()
+    assert "Petit" in filtered and "Martin" not in filtered.split("<tbody>")[1]
+
+
+def test_level_change_in_profile(client, space, es_member):
+    login(client, es_member.user)
+    client.post(reverse("community:profile", kwargs={"space_pk": space.pk}), {"form": "level", "level": "high"})
+    es_member.refresh_from_db()
+    assert es_member.level == "high"
+
+
+def _seed(space, author, n):
+    folder = space.folders.get(name="A classer")
+    for i in range(n):
+        services.upload_document(viewer(author.user, space), folder, pdf(), f"Doc {i}")
+        thread = services.start_thread(viewer(author.user, space), f"Sujet {i}", "Texte @alice.martin")
+        services.reply(viewer(author.user, space), thread, "Réponse")
+        MemberFactory(space=space)
+        EventFactory(space=space)
+        PollFactory(space=space)
+    return thread
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_query_counts_do_not_grow(client, space, es_member, size, django_assert_max_num_queries):
+    author = MemberFactory(space=space, level="archived")
+    thread = _seed(space, author, size)
+    login(client, es_member.user)
+    pages = {
+        "space": (space.get_absolute_url(), 22),
+        "documents": (reverse("community:documents", kwargs={"space_pk": space.pk}), 18),
+        "threads": (reverse("community:threads", kwargs={"space_pk": space.pk}), 16),
+        "thread": (thread.get_absolute_url(), 22),
+        "events": (reverse("community:events", kwargs={"space_pk": space.pk}), 16),
+        "polls": (reverse("community:polls", kwargs={"space_pk": space.pk}), 16),
+        "directory": (reverse("community:directory", kwargs={"space_pk": space.pk}), 18),
+    }
+    for name, (url, limit) in pages.items():
+        with django_assert_max_num_queries(limit):
+            assert client.get(url).status_code == 200, name
+
+
+def test_long_thread_is_paginated_and_a_reply_lands_on_the_last_page(client, space, es_member):
+    from community.views import POSTS_PER_PAGE
+
+    thread = services.start_thread(viewer(es_member.user, space), "Long fil", "Premier message")
+    Post.objects.bulk_create([Post(thread=thread, body=f"Message {i}") for i in range(POSTS_PER_PAGE + 5)])
+    login(client, es_member.user)
+    first = client.get(thread.get_absolute_url()).content.decode()
+    assert "Premier message" in first and f"Message {POSTS_PER_PAGE + 4}<" not in first
+    response = client.post(thread.get_absolute_url(), {"body": "Ma réponse"})
+    assert response.status_code == 302 and "?page=2#message-" in response["Location"]
+    assert "Ma réponse" in client.get(thread.get_absolute_url() + "?page=2").content.decode()
+
+
+def test_staff_approve_in_admin_through_the_service(client, space, department, staff):
+    from tests.establishments.factories import EstablishmentFactory, MembershipFactory
+
+    user = MembershipFactory(establishment=EstablishmentFactory(department=department)).user
+    member = services.request_join(space, user)
+    staff.is_staff = True
+    staff.save()
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="community"))
+    login(client, staff)
+    response = client.post(
+        reverse("admin:community_member_changelist"), {"action": "workflow_approve", "_selected_action": [member.pk]}
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.is_active and ModerationLog.objects.filter(action="approve", actor=staff).exists()
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_staff_pages_query_counts(client, space, staff, size, django_assert_max_num_queries):
+    for _ in range(size):
+        MemberFactory(space=space)
+        ModerationLog.objects.create(space=space, action="lock", actor=staff, target="x")
+    login(client, staff)
+    for name in ("members", "moderation"):
+        with django_assert_max_num_queries(16):
+            assert client.get(reverse(f"community:{name}", kwargs={"space_pk": space.pk})).status_code == 200
+
+
+def test_my_establishment_section_says_what_to_do_next(client, space, department):
+    from establishments.roles import Role
+    from tests.establishments.factories import EstablishmentFactory, MembershipFactory
+
+    establishment = EstablishmentFactory(department=department)
+    user = MembershipFactory(establishment=establishment, role=Role.DIRECTOR).user
+    login(client, user)
+    home = reverse("establishments:home", kwargs={"establishment_pk": establishment.pk})
+    page = client.get(home).content.decode()
+    assert "Communauté RSSI" in page and reverse("community:join", kwargs={"space_pk": space.pk}) in page
+    MemberFactory(space=space, user=user, establishment=establishment)
+    page = client.get(home).content.decode()
+    assert "Voir les nouveautés de la communauté" in page and space.get_absolute_url() in page
