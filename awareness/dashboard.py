@@ -4,10 +4,10 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy
 
 from dashboards.figures import bar_of
-from dashboards.registry import Figure, Indicator, Scope, register
+from dashboards.registry import Figure, Indicator, Scope, SummaryLine, register, register_summary_line, year_bounds
 
 from . import anonymity
-from .models import Enrolment, PhishingResult
+from .models import Enrolment, Learner, PhishingResult
 from .stats import DELIVERED, TRAPPED
 
 
@@ -72,3 +72,18 @@ def register_indicators() -> None:
             chart=bar_of(gettext_lazy("Établissements inscrits, par secteur"), label_header=gettext_lazy("Secteur")),
         )
     )
+    register_summary_line(
+        SummaryLine(
+            key="awareness.learners_enrolled",
+            label=gettext_lazy("Apprenants inscrits à la sensibilisation"),
+            module="awareness",
+            order=20,
+            compute=learners_enrolled_in_year,
+        )
+    )
+
+
+def learners_enrolled_in_year(regions, year: int) -> int:
+    """Learners added in the year by the establishments of ``regions`` (a count: no learner is ever named)."""
+    start, end = year_bounds(year)
+    return Learner.objects.filter(establishment__region__in=regions, created_at__gte=start, created_at__lt=end).count()

@@ -114,3 +114,15 @@ def test_a_regional_kind_is_never_offered_to_an_establishment(region):
     from reports.registry import establishment_kinds
 
     assert DASHBOARD_REPORT not in [entry.kind for entry in establishment_kinds()]
+
+
+def test_the_xlsx_export_queries_do_not_grow_with_the_data(client, region, reviewer, django_assert_max_num_queries):
+    department = DepartmentFactory(region=region)
+    EstablishmentFactory(department=department)
+    login(client, reviewer)
+    with django_assert_max_num_queries(60) as small:
+        client.get("/tableau-de-bord/export.xlsx")
+    EstablishmentFactory.create_batch(15, department=department)
+    EstablishmentFactory.create_batch(5, department=DepartmentFactory(region=region))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get("/tableau-de-bord/export.xlsx")

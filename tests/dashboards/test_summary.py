@@ -89,6 +89,7 @@ def test_every_line_is_computed_from_the_data_for_the_year_and_region():
     figures = values(reviewer, annee="2025")
 
     assert figures["assessments.submitted"] == 2
+    assert figures["awareness.learners_enrolled"] == 3
     assert figures["calls.funding_paid"] == Decimal("1500")
     assert figures["incidents.field_hours"] == 3.5
     assert figures["incidents.rapid_response"] == 1
@@ -136,3 +137,15 @@ def test_the_summary_pdf_is_built_through_the_pipeline(client, django_capture_on
 def test_a_summary_line_key_of_another_module_is_refused():
     with pytest.raises(ValueError, match="already registered"):
         registry.register_summary_line(registry.SummaryLine("calls.funding_paid", "Doublon", "autre", lambda r, y: 0))
+
+
+def test_the_summary_page_queries_do_not_grow_with_the_data(client, django_assert_max_num_queries):
+    region = RegionFactory()
+    login(client, region_staff(region, kind=StaffKind.ARS_REVIEWER))
+    seed(region, 2025)
+    with django_assert_max_num_queries(40) as small:
+        client.get("/tableau-de-bord/bilan-annuel/", {"annee": "2025"})
+    for _ in range(3):
+        seed(region, 2025)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get("/tableau-de-bord/bilan-annuel/", {"annee": "2025"})
