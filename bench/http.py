@@ -92,6 +92,7 @@ def session_cookie(user) -> str:
 
 # Regional staff: the reviewers' lists first.
 STAFF_KEY_PAGES = (
+    "dashboards:region",
     "calls_review:list",
     "calls_review:index",
     "assessments:region",
