@@ -165,3 +165,23 @@ def test_a_superuser_gets_the_national_view(client, region):
     _response, page = get(client, reverse("dashboards:region"))
 
     assert "Vue nationale" in page
+
+
+def test_the_category_and_region_filters_narrow_figures_and_drilldowns(client):
+    north, south = RegionFactory(name="Nord Filtre"), RegionFactory(name="Sud Filtre")
+    ehpad = EstablishmentFactory(department__region=north, ehpad=True, name="EHPAD Nord").category
+    EstablishmentFactory(department__region=north, name="CH Nord")
+    EstablishmentFactory(department__region=south, category=ehpad, name="EHPAD Sud")
+    staff = region_staff(north)
+    StaffAssignmentFactory(user=staff, region=south)
+    login(client, staff)
+
+    _response, both = get(client, categorie=ehpad.code, indicateur="establishments.onboarding", figure=1)
+    _response, north_only = get(
+        client, categorie=ehpad.code, region=north.code, indicateur="establishments.onboarding", figure=1
+    )
+
+    assert "EHPAD Nord" in both and "EHPAD Sud" in both and "CH Nord" not in both
+    assert "2 établissements" in both
+    assert "EHPAD Nord" in north_only and "EHPAD Sud" not in north_only and "1 établissement" in north_only
+    assert "Filtres appliqués" in north_only and "Nord Filtre" in north_only

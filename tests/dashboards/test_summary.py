@@ -16,6 +16,7 @@ from incidents.models import Intervention
 from reports.models import Report
 from tests.action_plans.factories import region_staff
 from tests.assessments.factories import AssessmentFactory
+from tests.awareness.factories import LearnerFactory
 from tests.calls.factories import ApplicationFactory
 from tests.establishments.factories import EstablishmentFactory, RegionFactory
 from tests.incidents.factories import IncidentFactory
@@ -33,10 +34,14 @@ def login(client, user):
 
 
 def seed(region, year):
-    """In ``year``: 2 submitted assessments, 1 500 € paid, 3.5 h of interventions, 1 rapid-response activation;
+    """In ``year``: 3 learners, 2 submitted assessments, 1 500 € paid, 3.5 h of interventions, 1 rapid-response
+    activation;
     plus rows of the previous year and of another region that must not count."""
     establishment = EstablishmentFactory(department__region=region)
     elsewhere = EstablishmentFactory()
+    LearnerFactory.create_batch(3, establishment=establishment, created_at=at(year))
+    LearnerFactory(establishment=establishment, created_at=at(year - 1))
+    LearnerFactory(establishment=elsewhere, created_at=at(year))
     for when, where in (
         (at(year), establishment),
         (at(year, 3), establishment),
