@@ -53,3 +53,22 @@ def test_failed_report_is_relaunched_from_the_admin(staff_client, reports, djang
     inside.refresh_from_db()
     assert inside.status == Report.Status.DONE  # eager: rebuilt at once
     assert inside.error == ""
+
+
+def test_regional_reports_are_scoped_to_their_region_in_the_admin(staff_client, reports):
+    inside, outside = reports
+    own = Report.objects.create(region=inside.establishment.region, kind="dashboard", parameters={"filters": {}})
+    foreign = Report.objects.create(region=outside.establishment.region, kind="dashboard", parameters={"filters": {}})
+
+    assert staff_client.get(reverse("admin:reports_report_change", args=[own.pk])).status_code == 200
+    assert staff_client.get(reverse("admin:reports_report_change", args=[foreign.pk])).status_code in (302, 404)
+
+
+def test_a_report_belongs_to_an_establishment_or_a_region_never_both_nor_neither(reports):
+    from django.db import IntegrityError, transaction
+
+    inside, _outside = reports
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Report.objects.create(kind="dashboard")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Report.objects.create(kind="dashboard", establishment=inside.establishment, region=inside.establishment.region)
