@@ -185,3 +185,17 @@ def test_the_category_and_region_filters_narrow_figures_and_drilldowns(client):
     assert "2 établissements" in both
     assert "EHPAD Nord" in north_only and "EHPAD Sud" not in north_only and "1 établissement" in north_only
     assert "Filtres appliqués" in north_only and "Nord Filtre" in north_only
+
+
+def test_each_drilldown_lists_as_many_establishments_as_its_count(region, reviewer):
+    from tests.dashboards.test_dashboard import figures_by_key, fill
+
+    fill(region, 2)
+
+    figures = figures_by_key(reviewer)
+
+    for key in ("establishments.by_sector", "establishments.by_department", "establishments.onboarding"):
+        for figure in figures[key]:
+            assert figure.drilldown.count() == figure.value, (key, figure.label)
+    (paid,) = figures["calls.by_state"]
+    assert paid.drilldown.count() == paid.value == 8
