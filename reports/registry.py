@@ -19,6 +19,10 @@ ready, in the web process and in every Celery worker)::
 The builder runs in the worker, so it receives the ``Report`` (establishment, subject_id, requested_by) and reads
 everything it needs from the database. ``check_access`` (optional) refines who may request and download a
 document beyond "can see the establishment", e.g. a capability or the subject belonging to the establishment.
+
+A regional document (``regional=True``: the ARS dashboard, the yearly summary of a CRRC) has no establishment: it
+is requested with ``services.request_region_report(region, kind, user, parameters)``, stored with its region and
+parameters, visible to its requester only (``ReportQuerySet.for_user``), and never offered to an establishment.
 """
 
 from __future__ import annotations
