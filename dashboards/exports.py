@@ -19,7 +19,7 @@ from .selectors import Panel
 
 
 def filters_summary(form) -> list[tuple[str, str]]:
-    """(label, chosen value) of each filter applied, in the form's order; "—" when none."""
+    """(label, chosen value) of each valid filter applied, in the form's order (empty when none)."""
     chosen = []
     if form.is_bound and form.is_valid():
         for name, field in form.fields.items():
