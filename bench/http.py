@@ -84,9 +84,23 @@ class Gunicorn:
         self.log.close()
 
 
-def session_cookie(user) -> str:
+def _logged_in(user) -> Client:
+    """A client with a complete log-in, second factor included: staff pages refuse a session without the MFA step
+    (``crrc.middleware.StaffMfaRequiredMiddleware``), as ``tests/conftest.py`` does for the tests."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "password", "at": now}, {"method": "mfa", "at": now}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client
+
+
+def session_cookie(user) -> str:
+    client = _logged_in(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
@@ -115,8 +129,7 @@ def key_pages(user, establishment, limit: int, priority: tuple[str, ...] | None 
         if row is not None:
             owned[model] = row
     side = Side(establishment=establishment, director=user, member=user, owned=owned)
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client = _logged_in(user)
     found = []
     for route in gated_routes():
         name = route.name or route.route
