@@ -31,7 +31,7 @@ class OffersConfig(AppConfig):
     def ready(self) -> None:
         from establishments.staffing import register_crrc_staff_permissions
 
-        from . import participation
+        from . import participation, workflows  # noqa: F401 (the workflows register with the kit)
 
         for model, actions in STAFF_PERMISSIONS.items():
             register_crrc_staff_permissions(f"offers.{model}", actions)

@@ -39,8 +39,12 @@ def build_receipt(report) -> Document:
     )
     return Document(
         template_name="offers/pdf/receipt.html",
-        context={"response": response, "campaign": response.campaign, "establishment": response.establishment,
-                 "rows": _rows(response)},  # fmt: skip
+        context={
+            "response": response,
+            "campaign": response.campaign,
+            "establishment": response.establishment,
+            "rows": _rows(response),
+        },  # fmt: skip
         filename=f"accuse-reception-{response.reference}.pdf",
         title=str(_("Accusé de réception du positionnement")),
     )

@@ -55,7 +55,9 @@ class OrderForm(forms.Form):
     )
     requested_start = forms.DateField(label=_("Début souhaité"), required=False, widget=DateInput)
     requested_end = forms.DateField(label=_("Fin souhaitée"), required=False, widget=DateInput)
-    deliverables = forms.CharField(label=_("Livrables attendus"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    deliverables = forms.CharField(
+        label=_("Livrables attendus"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     legal_commitment = forms.CharField(
         label=_("N° d'engagement juridique"),
         required=False,
@@ -119,7 +121,9 @@ class OrderStepForm(forms.Form):
 
 
 class NotesForm(forms.Form):
-    delay_note = forms.CharField(label=_("Remarques sur les délais"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    delay_note = forms.CharField(
+        label=_("Remarques sur les délais"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     quality_note = forms.CharField(
         label=_("Remarques sur la qualité"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from crrc.tenancy import EstablishmentOwned, TenantQuerySet
+from crrc.workflow import TransitionLog
 from establishments.validators import siret_error
 
 MAX_AGREEMENT_MONTHS = 48  # Code de la commande publique, L2125-1: four years in all, renewals included.
@@ -125,12 +126,12 @@ class Offer(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("offers:detail", kwargs={"pk": self.pk})
+
     def clean(self) -> None:
         if self.funding == Funding.COFUNDED and not self.remaining_cost.strip():
             raise ValidationError({"remaining_cost": _("Indiquez le reste à charge d'une offre cofinancée.")})
-
-    def get_absolute_url(self) -> str:
-        return reverse("offers:detail", kwargs={"pk": self.pk})
 
 
 class OfferDocument(models.Model):
@@ -180,6 +181,9 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("offers:campaign", kwargs={"pk": self.pk})
+
     def clean(self) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _("La clôture doit être postérieure à l'ouverture.")})
@@ -187,9 +191,6 @@ class Campaign(models.Model):
     def is_open(self, moment: datetime.datetime | None = None) -> bool:
         moment = moment or timezone.now()
         return self.opens_at <= moment < self.closes_at
-
-    def get_absolute_url(self) -> str:
-        return reverse("offers:campaign", kwargs={"pk": self.pk})
 
 
 class QuestionKind(models.TextChoices):
@@ -272,11 +273,9 @@ class Question(models.Model):
         return self.label
 
     def clean(self) -> None:
-        if self.kind == QuestionKind.CHOICE:
-            if not isinstance(self.choices, list) or not self.choices or not all(
-                isinstance(c, list) and len(c) == 2 for c in self.choices
-            ):
-                raise ValidationError({"choices": _('Donnez les choix sous la forme [["code", "libellé"], …].')})
+        well_formed = isinstance(self.choices, list) and all(isinstance(c, list) and len(c) == 2 for c in self.choices)
+        if self.kind == QuestionKind.CHOICE and not (well_formed and self.choices):
+            raise ValidationError({"choices": _('Donnez les choix sous la forme [["code", "libellé"], …].')})
         if self.need_measure and not self.need_key:
             raise ValidationError({"need_key": _("Une mesure de besoin demande la clé du lot concerné.")})
         if self.need_measure and self.kind not in (QuestionKind.NUMBER, QuestionKind.AMOUNT):
@@ -414,6 +413,18 @@ class Subscription(EstablishmentOwned):
 
     def get_absolute_url(self) -> str:
         return reverse("offers:subscriptions")
+
+
+class SubscriptionLog(TransitionLog):
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("inscription")
+    )
+    tenant_field = "subscription__establishment"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("historique de l'inscription")
+        verbose_name_plural = _("historiques des inscriptions")
 
 
 # ---- framework agreements ----------------------------------------------------------------------------------------
@@ -667,7 +678,9 @@ class ServiceKind(models.TextChoices):
 
 
 class Lot(models.Model):
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="lots", verbose_name=_("accord-cadre"))
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="lots", verbose_name=_("accord-cadre")
+    )
     number = models.PositiveSmallIntegerField(_("numéro de lot"))
     title = models.CharField(_("intitulé"), max_length=200)
     family = models.CharField(_("famille"), max_length=10, choices=LotFamily.choices)
@@ -748,7 +761,9 @@ class Awardee(models.Model):
     """A provider holding a lot, with its rank and (where required) its PASSI qualification."""
 
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="awardees", verbose_name=_("lot"))
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="awards", verbose_name=_("prestataire"))
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="awards", verbose_name=_("prestataire")
+    )
     rank = models.PositiveSmallIntegerField(_("rang"), default=1, validators=[MinValueValidator(1)])
     passi_qualified = models.BooleanField(_("qualifié PASSI"), default=False)
     passi_expires_on = models.DateField(_("fin de validité PASSI"), null=True, blank=True)
@@ -931,3 +946,15 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.label}"
+
+
+class PurchaseOrderLog(TransitionLog):
+    order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("bon de commande")
+    )
+    tenant_field = "order__establishment"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta(TransitionLog.Meta):
+        verbose_name = _("historique du bon de commande")
+        verbose_name_plural = _("historiques des bons de commande")

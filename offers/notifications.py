@@ -54,9 +54,7 @@ def campaign_reminders(campaign, establishment_ids: list[int]) -> int:
         )
         if not recipients:
             continue
-        subject, body = _render(
-            "campaign_reminder", {"campaign": campaign, "establishment": establishment, "url": url}
-        )
+        subject, body = _render("campaign_reminder", {"campaign": campaign, "establishment": establishment, "url": url})
         messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, sorted(recipients)))
     return send_mass_mail(messages) if messages else 0
 

@@ -15,9 +15,7 @@ def _context(request, establishment) -> dict:
         .order_by("closes_at")
         .first()
     )
-    response = (
-        Response.objects.filter(campaign=campaign, establishment=establishment).first() if campaign else None
-    )
+    response = Response.objects.filter(campaign=campaign, establishment=establishment).first() if campaign else None
     subscriptions = list(
         Subscription.objects.for_user(request.user)
         .filter(establishment=establishment)

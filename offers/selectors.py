@@ -142,9 +142,7 @@ def visible_agreements(user) -> QuerySet[Agreement]:
 
 
 def orders_for(user) -> QuerySet[PurchaseOrder]:
-    return PurchaseOrder.objects.for_user(user).select_related(
-        "agreement", "lot", "awardee__provider", "establishment"
-    )
+    return PurchaseOrder.objects.for_user(user).select_related("agreement", "lot", "awardee__provider", "establishment")
 
 
 def ordering_establishments(user) -> QuerySet[Establishment]:
@@ -205,7 +203,6 @@ def awardee_consumption(agreement: Agreement) -> QuerySet:
     )
 
 
-
 def staff_regions_exist(user) -> bool:
     return staff_regions(user).exists()
 
@@ -217,7 +214,9 @@ def campaign_needs(campaign: Campaign) -> list[dict]:
     from .models import Answer
 
     numeric = Func(
-        "value", template="((%(expressions)s) #>> '{}')::numeric", output_field=DecimalField(max_digits=14, decimal_places=2)
+        "value",
+        template="((%(expressions)s) #>> '{}')::numeric",
+        output_field=DecimalField(max_digits=14, decimal_places=2),
     )
     rows = (
         Answer.objects.filter(

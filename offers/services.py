@@ -406,7 +406,7 @@ def amend(
     return amendment
 
 
-# ---- purchase orders ---------------------------------------------------------------------------------------------------
+# ---- purchase orders ------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -438,9 +438,10 @@ def check_order_context(agreement, establishment, lot, awardee, start, end, on: 
             "date": agreement.current_end.strftime("%d/%m/%Y"),
         }
     elif beneficiary and beneficiary.firm_period_only and on > agreement.firm_end:
-        errors["establishment"] = _(
-            "%(name)s ne s'est engagé que sur la période ferme, terminée le %(date)s."
-        ) % {"name": establishment.name, "date": agreement.firm_end.strftime("%d/%m/%Y")}
+        errors["establishment"] = _("%(name)s ne s'est engagé que sur la période ferme, terminée le %(date)s.") % {
+            "name": establishment.name,
+            "date": agreement.firm_end.strftime("%d/%m/%Y"),
+        }
     if lot is None or lot.agreement_id != agreement.pk:
         errors["lot"] = _("Ce lot n'existe pas dans l'accord-cadre %(ref)s.") % {"ref": agreement.reference}
     elif awardee is None or awardee.lot_id != lot.pk:
@@ -633,10 +634,37 @@ def advance_order(order: PurchaseOrder, name: str, user, *, data: dict | None = 
     def update(locked: PurchaseOrder) -> None:
         for key, value in values.items():
             setattr(locked, key, value.strip() if isinstance(value, str) else value)
+        today = timezone.localdate()
+        errors = {}
         if name == "issue":
-            locked.issued_on = timezone.localdate()
-        if name == "deliver" and not locked.delivered_by:
-            locked.delivered_by = user.get_full_name() or user.email
+            if not locked.legal_commitment:
+                errors["legal_commitment"] = _(
+                    "Indiquez le numéro d'engagement juridique que la facture devra rappeler."
+                )
+            locked.issued_on = today
+        elif name == "schedule" and not locked.scheduled_on:
+            errors["scheduled_on"] = _("Indiquez la date planifiée de la prestation.")
+        elif name == "deliver":
+            if not locked.delivered_on:
+                errors["delivered_on"] = _("Indiquez la date du service fait.")
+            elif locked.delivered_on > today:
+                errors["delivered_on"] = _("Le service fait ne peut pas être daté dans le futur.")
+            elif locked.issued_on and locked.delivered_on < locked.issued_on:
+                errors["delivered_on"] = _("Le service fait ne peut pas précéder l'émission du bon.")
+            if not locked.delivered_by:
+                locked.delivered_by = user.get_full_name() or user.email
+        elif name == "invoice":
+            if not locked.invoice_number or not locked.invoiced_on:
+                errors["invoice_number"] = _("Indiquez le numéro et la date de la facture.")
+            elif locked.delivered_on and locked.invoiced_on < locked.delivered_on:
+                errors["invoiced_on"] = _("La facture ne peut pas précéder le service fait.")
+        elif name == "pay":
+            if not locked.paid_on:
+                errors["paid_on"] = _("Indiquez la date du paiement.")
+            elif locked.invoiced_on and locked.paid_on < locked.invoiced_on:
+                errors["paid_on"] = _("Le paiement ne peut pas précéder la facture.")
+        if errors:
+            raise ValidationError(errors)
 
     on_commit = [lambda: check_lot_alerts(order.lot_id)] if name == "issue" else []
     return ORDER_WORKFLOW.apply(

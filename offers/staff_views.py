@@ -191,9 +191,7 @@ def _staff_agreement(request: HttpRequest, pk: int):
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = _staff_agreement(request, pk)
     beneficiaries = agreement.beneficiaries.select_related("establishment__department", "added_by", "removed_by")
-    orders = (
-        agreement.orders.select_related("establishment", "lot", "awardee__provider").order_by("-number")
-    )
+    orders = agreement.orders.select_related("establishment", "lot", "awardee__provider").order_by("-number")
     state = request.GET.get("etat", "")
     if state:
         orders = orders.filter(state=state)
@@ -263,7 +261,8 @@ def export_consumption(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for row in selectors.awardee_consumption(agreement):
         awardees.append([row["lot__number"], _cell(row["awardee__provider__name"]), row["awardee__rank"],
-                         _cell(row["ordered"]), _cell(row["delivered"] or 0), _cell(row["paid"] or 0), row["count"]])  # fmt: skip
+                         _cell(row["ordered"]), _cell(row["delivered"] or 0), _cell(row["paid"] or 0),
+                         row["count"]])  # fmt: skip
     book.add_sheet(lots)
     book.add_sheet(awardees)
     response = HttpResponse(book.export("xlsx"), content_type=FORMATS["xlsx"])

@@ -51,14 +51,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         offers = selectors.catalogue(request.user, establishment)
     taken = {}
     if establishment is not None:
-        taken = {
-            s.offer_id: s
-            for s in Subscription.objects.for_user(request.user).filter(establishment=establishment)
-        }
+        taken = {s.offer_id: s for s in Subscription.objects.for_user(request.user).filter(establishment=establishment)}
     rows = [{"offer": o, "subscription": taken.get(o.pk), "module_url": selectors.module_url(o.kind)} for o in offers]
-    campaigns = list(
-        Campaign.objects.filter(region=establishment.region_id).order_by("-opens_at")[:3]
-    ) if establishment else []
+    campaigns = (
+        list(Campaign.objects.filter(region=establishment.region_id).order_by("-opens_at")[:3]) if establishment else []
+    )
     return render(
         request,
         "offers/catalogue.html",
@@ -75,8 +72,12 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "offers/detail.html",
-        {"offer": offer, "subscriptions": subscriptions, "module_url": selectors.module_url(offer.kind),
-         "documents": list(offer.documents.all())},  # fmt: skip
+        {
+            "offer": offer,
+            "subscriptions": subscriptions,
+            "module_url": selectors.module_url(offer.kind),
+            "documents": list(offer.documents.all()),
+        },  # fmt: skip
     )
 
 
@@ -86,8 +87,8 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("establishment__name", "offer__title"), 50).get_page(request.GET.get("page"))
     withdrawable = set(selectors.ordering_establishments(request.user).values_list("pk", flat=True))
     rows = [
-        {"subscription": s, "module_url": selectors.module_url(s.offer.kind), "can_withdraw": s.establishment_id in withdrawable
-         and s.state != SubscriptionState.WITHDRAWN}
+        {"subscription": s, "module_url": selectors.module_url(s.offer.kind),
+         "can_withdraw": s.establishment_id in withdrawable and s.state != SubscriptionState.WITHDRAWN}
         for s in page
     ]  # fmt: skip
     return render(request, "offers/subscriptions.html", {"rows": rows, "page": page})
@@ -120,7 +121,8 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "offers/campaign.html",
-        {"campaign": campaign, "rows": rows, "offers": offers, "is_staff": selectors.is_crrc_staff(request.user, campaign.region_id)},
+        {"campaign": campaign, "rows": rows, "offers": offers,
+         "is_staff": selectors.is_crrc_staff(request.user, campaign.region_id)},
     )  # fmt: skip
 
 
@@ -153,7 +155,7 @@ def _groups(response: Response, values: dict, errors: dict | None = None, raw: d
     questions = list(response.campaign.questions.select_related("offer").order_by("order", "pk"))
     parents = {q.depends_on_id for q in questions if q.depends_on_id}
     for question in questions:
-        group = groups.setdefault(question.offer_id, {"offer": question.offer, "items": []})
+        groups.setdefault(question.offer_id, {"offer": question.offer, "items": []})
         if not answer_values.is_shown(question, values):
             continue
         value = values.get(question.pk)
@@ -272,8 +274,11 @@ def orders(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("-created_at"), 50).get_page(request.GET.get("page"))
     agreements = list(
         selectors.visible_agreements(request.user)
-        .filter(beneficiaries__establishment__in=selectors.ordering_establishments(request.user),
-                beneficiaries__removed_by__isnull=True, notified_on__isnull=False)  # fmt: skip
+        .filter(
+            beneficiaries__establishment__in=selectors.ordering_establishments(request.user),
+            beneficiaries__removed_by__isnull=True,
+            notified_on__isnull=False,
+        )  # fmt: skip
         .distinct()
     )
     return render(
@@ -320,7 +325,9 @@ def new_order(request: HttpRequest, agreement_pk: int) -> HttpResponse:
             except ValidationError as error:
                 _attach_errors(form, error)
             else:
-                messages.success(request, _("Bon de commande %(ref)s enregistré en brouillon.") % {"ref": order.reference})
+                messages.success(
+                    request, _("Bon de commande %(ref)s enregistré en brouillon.") % {"ref": order.reference}
+                )
                 return redirect(order)
         status = 400
     else:
@@ -376,7 +383,7 @@ def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     from .workflows import ORDER_WORKFLOW
 
     order = _order(request, pk)
-    if action not in {t.name for t in ORDER_WORKFLOW.transitions}:
+    if action not in ORDER_WORKFLOW.transitions:
         raise Http404
     form = OrderStepForm(request.POST)
     if not form.is_valid():
@@ -403,7 +410,9 @@ def order_notes(request: HttpRequest, pk: int) -> HttpResponse:
     form = NotesForm(request.POST)
     form.is_valid()
     try:
-        services.save_order_notes(order, request.user, **{k: form.cleaned_data.get(k, "") for k in ("delay_note", "quality_note")})
+        services.save_order_notes(
+            order, request.user, **{k: form.cleaned_data.get(k, "") for k in ("delay_note", "quality_note")}
+        )
         messages.success(request, _("Remarques enregistrées."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -8,7 +8,6 @@ maximum, the PASSI qualification, the agreement still running).
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crrc.workflow import Transition, Workflow
@@ -42,7 +41,7 @@ SUBSCRIPTION_WORKFLOW = Workflow(
         Transition(
             "activate",
             _("Activer l'inscription"),
-            sources={SubscriptionState.REQUESTED},
+            sources=frozenset({SubscriptionState.REQUESTED}),
             target=SubscriptionState.ACTIVE,
             actor="staff",
             refused=_("Seule une inscription demandée peut être activée."),
@@ -50,7 +49,7 @@ SUBSCRIPTION_WORKFLOW = Workflow(
         Transition(
             "withdraw",
             _("Retirer l'inscription"),
-            sources={SubscriptionState.REQUESTED, SubscriptionState.ACTIVE},
+            sources=frozenset({SubscriptionState.REQUESTED, SubscriptionState.ACTIVE}),
             target=SubscriptionState.WITHDRAWN,
             actor="establishment",
             refused=_("Cette inscription est déjà retirée."),
@@ -58,7 +57,7 @@ SUBSCRIPTION_WORKFLOW = Workflow(
         Transition(
             "request_again",
             _("Demander à nouveau"),
-            sources={SubscriptionState.WITHDRAWN},
+            sources=frozenset({SubscriptionState.WITHDRAWN}),
             target=SubscriptionState.REQUESTED,
             actor="establishment",
             refused=_("Seule une inscription retirée peut être demandée à nouveau."),
@@ -105,39 +104,7 @@ def _has_lines(order, user):
     return None
 
 
-def _has_commitment(order, user):
-    if not order.legal_commitment.strip():
-        return str(_("Indiquez le numéro d'engagement juridique que la facture devra rappeler."))
-    return None
-
-
-def _scheduled_date(order, user):
-    if not order.scheduled_on:
-        return str(_("Indiquez la date planifiée de la prestation."))
-    return None
-
-
-def _delivery_recorded(order, user):
-    if not order.delivered_on:
-        return str(_("Indiquez la date du service fait."))
-    if order.delivered_on > timezone.localdate():
-        return str(_("Le service fait ne peut pas être daté dans le futur."))
-    return None
-
-
-def _invoice_recorded(order, user):
-    if not order.invoice_number.strip() or not order.invoiced_on:
-        return str(_("Indiquez le numéro et la date de la facture."))
-    return None
-
-
-def _payment_recorded(order, user):
-    if not order.paid_on:
-        return str(_("Indiquez la date du paiement."))
-    return None
-
-
-CANCELLABLE = {OrderState.DRAFT, OrderState.ISSUED, OrderState.ACKNOWLEDGED, OrderState.SCHEDULED}
+CANCELLABLE = frozenset({OrderState.DRAFT, OrderState.ISSUED, OrderState.ACKNOWLEDGED, OrderState.SCHEDULED})
 
 ORDER_WORKFLOW = Workflow(
     model="offers.PurchaseOrder",
@@ -151,17 +118,17 @@ ORDER_WORKFLOW = Workflow(
         Transition(
             "issue",
             _("Émettre le bon de commande"),
-            sources={OrderState.DRAFT},
+            sources=frozenset({OrderState.DRAFT}),
             target=OrderState.ISSUED,
             actor="establishment",
-            guards=(_has_lines, _has_commitment, _still_orderable, _within_maximum),
+            guards=(_has_lines, _still_orderable, _within_maximum),
             refused=_("Seul un bon en brouillon peut être émis."),
             extra={"alerts": True},
         ),
         Transition(
             "acknowledge",
             _("Enregistrer l'accusé de réception du titulaire"),
-            sources={OrderState.ISSUED},
+            sources=frozenset({OrderState.ISSUED}),
             target=OrderState.ACKNOWLEDGED,
             actor="staff",
             refused=_("Seul un bon émis peut être accusé de réception."),
@@ -169,37 +136,33 @@ ORDER_WORKFLOW = Workflow(
         Transition(
             "schedule",
             _("Planifier la prestation"),
-            sources={OrderState.ACKNOWLEDGED},
+            sources=frozenset({OrderState.ACKNOWLEDGED}),
             target=OrderState.SCHEDULED,
             actor="establishment",
-            guards=(_scheduled_date,),
             refused=_("La prestation se planifie après l'accusé de réception du titulaire."),
         ),
         Transition(
             "deliver",
             _("Constater le service fait"),
-            sources={OrderState.SCHEDULED},
+            sources=frozenset({OrderState.SCHEDULED}),
             target=OrderState.DELIVERED,
             actor="establishment",
-            guards=(_delivery_recorded,),
             refused=_("Le service fait se constate sur une prestation planifiée."),
         ),
         Transition(
             "invoice",
             _("Enregistrer la facture"),
-            sources={OrderState.DELIVERED},
+            sources=frozenset({OrderState.DELIVERED}),
             target=OrderState.INVOICED,
             actor="staff",
-            guards=(_invoice_recorded,),
             refused=_("La facture s'enregistre après le service fait."),
         ),
         Transition(
             "pay",
             _("Enregistrer le paiement"),
-            sources={OrderState.INVOICED},
+            sources=frozenset({OrderState.INVOICED}),
             target=OrderState.PAID,
             actor="staff",
-            guards=(_payment_recorded,),
             refused=_("Le paiement s'enregistre sur un bon facturé."),
         ),
         Transition(
