@@ -197,8 +197,10 @@ class AgreementAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
     actions = ["beneficiaries_from_campaign"]
     fieldsets = [
         (None, {"fields": ["region", "reference", "title", "buyer", "procedure", "campaign"]}),
-        (_("Durée"), {"fields": ["notified_on", ("firm_months", "renewal_count", "renewal_months"),
-                                 "renewals_exercised", "current_end_display", ("end_alert_days", "end_alert_sent_on")]}),
+        (_("Durée"), {"fields": [
+            "notified_on", ("firm_months", "renewal_count", "renewal_months"), "renewals_exercised",
+            "current_end_display", ("end_alert_days", "end_alert_sent_on"),
+        ]}),
         (_("Exécution"), {"fields": ["allocation_rule", "late_penalty_per_day"]}),
         (_("Centrale d'achat"), {"fields": ["purchasing_centre", "centre_contract_number", "centre_lot_number"]}),
     ]  # fmt: skip

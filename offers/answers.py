@@ -126,5 +126,21 @@ def is_shown(question: Question, values: dict[int, object]) -> bool:
     return parent is not None and parent in (question.shown_for or [])
 
 
-def joins(question: Question, value) -> bool:
-    return value is not None and bool(question.joins_offer_when) and value in question.joins_offer_when
+def joins(question: Question, value, offer_id: int | None = None) -> bool:
+    """Whether ``value`` asks to join ``offer_id`` (the question's own offer by default, or its other offer)."""
+    if value is None:
+        return False
+    if offer_id is None or offer_id == question.offer_id:
+        return value in (question.joins_offer_when or [])
+    if offer_id == question.joins_other_offer_id:
+        return value in (question.joins_other_when or [])
+    return False
+
+
+def offers_joined(question: Question, value) -> set[int]:
+    joined = set()
+    if joins(question, value):
+        joined.add(question.offer_id)
+    if question.joins_other_offer_id and joins(question, value, question.joins_other_offer_id):
+        joined.add(question.joins_other_offer_id)
+    return joined

@@ -243,6 +243,21 @@ class Question(models.Model):
         blank=True,
         help_text=_('Par exemple [true] ou ["audits", "both"]. Vide : la question n\'inscrit pas.'),
     )
+    joins_other_offer = models.ForeignKey(
+        Offer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inscrit aussi à l'offre"),
+        help_text=_("Une même question peut inscrire à deux offres (par exemple audits et exercices de crise)."),
+    )
+    joins_other_when = models.JSONField(
+        _("réponses qui inscrivent à l'autre offre"),
+        default=list,
+        blank=True,
+        help_text=_('Par exemple ["exercises", "both"].'),
+    )
     joins_from_date = models.BooleanField(
         _("date d'entrée dans l'offre"),
         default=False,

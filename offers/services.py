@@ -85,7 +85,7 @@ class SaveResult:
 
 
 def _questions(campaign: Campaign) -> list:
-    return list(campaign.questions.select_related("offer").order_by("order", "pk"))
+    return list(campaign.questions.select_related("offer", "depends_on").order_by("order", "pk"))
 
 
 def save_answers(response: Response, user, raw: dict[str, object], *, all_or_nothing: bool = True) -> SaveResult:
@@ -188,21 +188,30 @@ def _request_receipt(response: Response, user) -> None:
 
 
 def _offer_outcome(offer, questions, values) -> tuple[bool, list, dict, datetime.date | None]:
+    """Whether the answer joins ``offer``, with the contacts, the details and the start date it gives for it."""
     joined, contacts, details, starts_on = False, [], {}, None
-    for q in questions:
-        if q.offer_id != offer.pk or not answer_values.is_shown(q, values):
-            continue
-        value = values.get(q.pk)
-        if value is None:
+    shown = [q for q in questions if answer_values.is_shown(q, values) and values.get(q.pk) is not None]
+    for q in shown:
+        if offer.pk in answer_values.offers_joined(q, values[q.pk]):
+            joined = True
+            details[q.code] = values[q.pk]
+    for q in shown:
+        value = values[q.pk]
+        concerns = q.offer_id == offer.pk or q.joins_other_offer_id == offer.pk
+        if q.kind == QuestionKind.DATE and q.joins_from_date and (concerns or _depends_on_joiner(q, offer, values)):
+            starts_on = datetime.date.fromisoformat(value)
+            details[q.code] = value
+        if q.offer_id != offer.pk:
             continue
         details[q.code] = value
-        if answer_values.joins(q, value):
-            joined = True
         if q.kind == QuestionKind.CONTACTS:
             contacts.extend(value)
-        if q.kind == QuestionKind.DATE and q.joins_from_date:
-            starts_on = datetime.date.fromisoformat(value)
     return joined, contacts, details, starts_on
+
+
+def _depends_on_joiner(question, offer, values) -> bool:
+    parent = question.depends_on
+    return parent is not None and offer.pk in answer_values.offers_joined(parent, values.get(parent.pk))
 
 
 def _announce(subscription: Subscription) -> None:
