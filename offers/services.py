@@ -675,7 +675,7 @@ def advance_order(order: PurchaseOrder, name: str, user, *, data: dict | None = 
         if errors:
             raise ValidationError(errors)
 
-    on_commit = [lambda: check_lot_alerts(order.lot_id)] if name == "issue" else []
+    on_commit = [lambda saved: check_lot_alerts(saved.lot_id)] if name == "issue" else []
     return ORDER_WORKFLOW.apply(
         order, name, user, reason=reason, expected_version=expected_version, update=update, on_commit=on_commit
     )
