@@ -187,7 +187,7 @@ def _input_value(question, value) -> str:
 
 
 def _response_context(request: HttpRequest, response: Response, **kwargs) -> dict:
-    values = services.answer_values_by_question(response)
+    values = services.answer_values_by_question(response) | kwargs.get("overlay", {})
     editable = response.campaign.is_open() and selectors.may_edit_response(request.user, response)
     return {
         "response": response,
@@ -238,7 +238,14 @@ def save_response(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect(response)
     shown_raw = {c: v for c, v in raw.items() if c in result.errors and not isinstance(v, dict)}
-    context = _response_context(request, response, errors=result.errors, raw=shown_raw, saved=result.saved)
+    # Nothing was written when a value is refused: show every value as typed, so that nothing typed is lost.
+    overlay = {}
+    for code, value in raw.items():
+        if result.errors and code not in result.errors and code in questions:
+            overlay[questions[code].pk] = answer_values.parse(questions[code], value)
+    context = _response_context(
+        request, response, errors=result.errors, raw=shown_raw, saved=result.saved, overlay=overlay
+    )
     if request.htmx:
         return render(request, "offers/response.html#form", context)
     if result.errors:

@@ -103,3 +103,14 @@ def awardee(lot):
 @pytest.fixture
 def price(awardee):
     return PriceItemFactory(awardee=awardee, code="PT-J", unit_price=1000)
+
+
+def with_mfa(user):
+    from allauth.mfa.models import Authenticator
+
+    from establishments.staffing import sync_staff_access
+
+    sync_staff_access(user)
+
+    Authenticator.objects.get_or_create(user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "t"}})
+    return user

@@ -148,15 +148,16 @@ def test_resubmission_withdraws_what_is_no_longer_asked(campaign, establishment,
     states = dict(Subscription.objects.filter(establishment=establishment).values_list("offer__kind", "state"))
     assert states == {"audit_framework": "requested", "exercise_framework": "withdrawn", "community": "withdrawn",
                       "awareness": "requested"}  # fmt: skip
-    services.save_answers(response, director, {"community_join": "yes", "community_contacts": FULL_ANSWER["community_contacts"]})
+    services.save_answers(
+        response, director, {"community_join": "yes", "community_contacts": FULL_ANSWER["community_contacts"]}
+    )
     services.submit_response(response, director)
     assert Subscription.objects.get(pk=community.pk).state == "requested"
 
 
 def test_receipt_is_requested_on_commit(campaign, establishment, director, django_capture_on_commit_callbacks):
-    from reports.models import Report
-
     from offers.documents import RECEIPT
+    from reports.models import Report
 
     response = services.start_response(campaign, establishment, director)
     services.save_answers(response, director, FULL_ANSWER)
@@ -167,9 +168,8 @@ def test_receipt_is_requested_on_commit(campaign, establishment, director, djang
 
 
 def test_receipt_builds(campaign, establishment, director):
-    from reports.models import Report
-
     from offers.documents import RECEIPT, build_receipt
+    from reports.models import Report
 
     response = services.start_response(campaign, establishment, director)
     services.save_answers(response, director, FULL_ANSWER)

@@ -105,7 +105,9 @@ def test_refused_for_an_expired_passi(establishment, director, agreement, lot, a
 
 def test_refused_for_a_price_item_of_another_lot(establishment, director, agreement, lot, awardee, price):
     other = PriceItemFactory(awardee=AwardeeFactory(lot=LotFactory(agreement=agreement, number=3)), code="EX-J")
-    errors = _refused(establishment, director, agreement, lot, awardee, [LineInput(price.pk, 1), LineInput(other.pk, 1)])
+    errors = _refused(
+        establishment, director, agreement, lot, awardee, [LineInput(price.pk, 1), LineInput(other.pk, 1)]
+    )
     assert "autre lot" in errors["line_1"][0]
 
 
