@@ -7,7 +7,7 @@ published, and in full to the region's CRRC staff and ARS reviewers; rows owned 
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Func, Q, QuerySet, Sum
 from django.urls import NoReverseMatch, reverse
 
 from establishments.models import Establishment
@@ -207,17 +207,20 @@ def staff_regions_exist(user) -> bool:
     return staff_regions(user).exists()
 
 
+class JsonNumber(Func):
+    """A JSON scalar answer (``2`` or ``"1500.00"``) read as a number by the database itself."""
+
+    template = "CAST((%(expressions)s) #>> '{}' AS numeric)"
+    output_field = DecimalField(max_digits=16, decimal_places=2)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(json_extract(%(expressions)s, '$') AS REAL)", **extra)
+
+
 def campaign_needs(campaign: Campaign) -> list[dict]:
     """Needs per lot key, sector and department from the submitted answers: one grouped query."""
-    from django.db.models import DecimalField, Func
-
     from .models import Answer
 
-    numeric = Func(
-        "value",
-        template="((%(expressions)s) #>> '{}')::numeric",
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
     rows = (
         Answer.objects.filter(
             response__campaign=campaign,
@@ -232,7 +235,7 @@ def campaign_needs(campaign: Campaign) -> list[dict]:
             "response__establishment__department__code",
             "response__establishment__department__name",
         )
-        .annotate(total=Sum(numeric), establishments=Count("response__establishment", distinct=True))
+        .annotate(total=Sum(JsonNumber("value")), establishments=Count("response__establishment", distinct=True))
         .order_by("question__need_key", "response__establishment__department__code", "response__establishment__sector")
     )
     return list(rows)
