@@ -170,10 +170,17 @@ def _groups(response: Response, values: dict, errors: dict | None = None, raw: d
             "input": raw.get(question.code, _input_value(question, value)),
         }
         if question.kind == QuestionKind.CONTACTS:
+            typed = raw.get(question.code)
             contacts = list(value or [])
+            blank = dict.fromkeys(answer_values.CONTACT_FIELDS, "")
             item["contacts"] = [
-                {"index": i, **(contacts[i] if i < len(contacts) else {})} for i in range(question.max_contacts)
+                {"index": i, **blank, **(contacts[i] if i < len(contacts) else {})}
+                for i in range(question.max_contacts)
             ]
+            if isinstance(typed, dict):  # refused: show what was typed, nothing is lost
+                for row in item["contacts"]:
+                    for name in answer_values.CONTACT_FIELDS:
+                        row[name] = typed.get(f"{question.code}__{row['index']}__{name}", "")
         groups[question.offer_id]["items"].append(item)
     return list(groups.values())
 
@@ -237,7 +244,7 @@ def save_response(request: HttpRequest, pk: int) -> HttpResponse:
             return render(request, "offers/response.html#form", context)
         messages.error(request, " ".join(error.messages))
         return redirect(response)
-    shown_raw = {c: v for c, v in raw.items() if c in result.errors and not isinstance(v, dict)}
+    shown_raw = {c: v for c, v in raw.items() if c in result.errors}
     # Nothing was written when a value is refused: show every value as typed, so that nothing typed is lost.
     overlay = {}
     for code, value in raw.items():
@@ -310,6 +317,8 @@ def _order_form(request, agreement, data=None) -> OrderForm:
 
 def new_order(request: HttpRequest, agreement_pk: int) -> HttpResponse:
     agreement = get_object_or_404(selectors.visible_agreements(request.user), pk=agreement_pk)
+    if not _order_form(request, agreement).fields["establishment"].queryset.exists():
+        raise Http404  # neither a director of a beneficiary nor the region's CRRC staff
     if request.method == "POST":
         form = _order_form(request, agreement, request.POST)
         form.is_valid()
