@@ -20,13 +20,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from calls.review_exports import FORMATS, _cell
+from crrc.exports import safe_cell as _cell
 from establishments.models import Department, EstablishmentCategory
 
 from . import answers as answer_values
 from . import selectors, services
 from .forms import AmendmentForm, AnswersFilterForm
 from .models import Answer, Response
+
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 def _staff_campaign(request: HttpRequest, pk: int):
