@@ -29,7 +29,16 @@ class OffersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from crrc.navigation import NavItem
+        from crrc.navigation import register as register_nav
         from establishments.staffing import register_crrc_staff_permissions
+
+        from .dashboard import register_indicators
+
+        register_indicators()
+        register_nav(NavItem("offers", _("Offres du CRRC"), "offers:catalogue", {"establishment"}, order=35))
+        register_nav(NavItem("offers_staff", _("Offres et accords-cadres"), "offers:agreements", {"staff", "ars"},
+                             order=55))  # fmt: skip
 
         from . import participation, workflows  # noqa: F401 (the workflows register with the kit)
 
