@@ -128,6 +128,11 @@ def seed(establishments: int, seed_value: int, workdir: Path, log) -> Seeded:
             except Exception as exc:  # noqa: BLE001 - reported in the results, the bench goes on
                 seeded.modules[model_name] = f"failed: {exc.__class__.__name__}: {exc}"[:300]
         log(f"  {model_name}: {seeded.modules[model_name]} ({seeded.timings[f'{model_name}_s']} s)")
+    from bench import offers as offers_bench  # every establishment answers the AMI; 20,000 purchase orders
+
+    with _timed(seeded, "offers_s"):
+        seeded.modules["offers"] = offers_bench.seed(ests, rng)
+    log(f"  offers: {seeded.modules['offers']} ({seeded.timings['offers_s']} s)")
     seeded.timings["total_s"] = round(sum(v for k, v in seeded.timings.items() if k != "total_s"), 2)
     return seeded
 
