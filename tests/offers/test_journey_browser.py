@@ -107,3 +107,50 @@ def test_two_members_answer_the_ami_and_the_director_submits(browser, live_serve
     community = Subscription.objects.get(establishment=ami_world["ehpad"], offer__kind="community")
     assert community.contacts[0]["email"] == "lea.garcia@tilleuls.example"
     assert not violations, "\n".join(violations)
+
+
+def test_order_and_staff_pages_pass_axe(browser, live_server, ami_world):
+    from offers import services
+    from offers.services import LineInput
+    from tests.establishments.factories import StaffAssignmentFactory
+
+    from .conftest import FULL_ANSWER, with_mfa
+    from .factories import AgreementFactory, AwardeeFactory, BeneficiaryFactory, LotFactory, PriceItemFactory
+
+    base = live_server.url
+    campaign, ehpad, director = ami_world["campaign"], ami_world["ehpad"], ami_world["director"]
+    response = services.start_response(campaign, ehpad, director)
+    services.save_answers(response, director, FULL_ANSWER)
+    services.submit_response(response, director)
+    agreement = AgreementFactory(region=ehpad.region, campaign=campaign)
+    BeneficiaryFactory(agreement=agreement, establishment=ehpad)
+    lot = LotFactory(agreement=agreement, number=1, max_amount=10000)
+    awardee = AwardeeFactory(lot=lot)
+    price = PriceItemFactory(awardee=awardee)
+    order = services.create_order(ehpad, director, agreement=agreement, lot=lot, awardee=awardee,
+                                  lines=[LineInput(price.pk, 9)], requested_start=timezone.localdate(),
+                                  requested_end=timezone.localdate(), legal_commitment="EJ-1")  # fmt: skip
+    services.advance_order(order, "issue", director)
+    staff = with_mfa(StaffAssignmentFactory(region=ehpad.region).user)
+    violations = []
+    context = _context(browser, director, base)
+    page = context.new_page()
+    for url in (
+        order.get_absolute_url(),
+        f"/offres/bons-de-commande/nouveau/{agreement.pk}/",
+        "/offres/bons-de-commande/",
+    ):
+        page.goto(base + url)
+        violations += axe_violations(page, url)
+    context.close()
+    context = _context(browser, staff, base)
+    page = context.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (f"/offres/equipe/campagne/{campaign.pk}/reponses/", f"/offres/equipe/campagne/{campaign.pk}/besoins/",
+                agreement.get_absolute_url(), "/offres/equipe/accords-cadres/"):  # fmt: skip
+        page.goto(base + url)
+        violations += axe_violations(page, url)
+    page.goto(base + agreement.get_absolute_url())
+    expect(page.get_by_text("alerte 80 %")).to_be_visible()
+    context.close()
+    assert not violations, "\n".join(violations)
