@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from crrc.tenancy import EstablishmentOwned, TenantQuerySet
+from crrc.uploads import UploadValidator
 from crrc.workflow import TransitionLog
 from establishments.validators import siret_error
 
@@ -137,7 +138,11 @@ class Offer(models.Model):
 class OfferDocument(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="documents", verbose_name=_("offre"))
     label = models.CharField(_("libellé"), max_length=200)
-    file = models.FileField(_("fichier"), upload_to="offers/documents/%Y/")
+    file = models.FileField(
+        _("fichier"),
+        upload_to="offers/documents/%Y/",
+        validators=[UploadValidator(["pdf", "docx", "pptx", "odt", "xlsx"], 10 * 1024 * 1024)],
+    )
     order = models.PositiveIntegerField(_("ordre"), default=0)
 
     history = HistoricalRecords()

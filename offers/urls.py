@@ -7,6 +7,7 @@ app_name = "offers"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("offre/<int:pk>/", views.offer_detail, name="detail"),
+    path("document/<int:pk>/", views.offer_document, name="document"),
     path("mes-offres/", views.subscriptions, name="subscriptions"),
     path("mes-offres/<int:pk>/retirer/", views.withdraw_subscription, name="withdraw"),
     path("campagne/<int:pk>/", views.campaign, name="campaign"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +22,7 @@ from . import documents, selectors, services
 from .forms import NotesForm, OrderForm, OrderStepForm
 from .models import (
     Campaign,
+    OfferDocument,
     OrderState,
     PurchaseOrder,
     QuestionKind,
@@ -79,6 +80,19 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": list(offer.documents.all()),
         },  # fmt: skip
     )
+
+
+@require_GET
+def offer_document(request: HttpRequest, pk: int) -> FileResponse:
+    """Streamed to the people who may see the offer; never by a public media URL."""
+    document = get_object_or_404(OfferDocument.objects.filter(offer__in=selectors.visible_offers(request.user)), pk=pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET

@@ -50,6 +50,7 @@ KWARG_MODELS: dict[str, str] = {
     "report_pk": "reports.Report",
     "calls_review:act.pk": "calls.Application",
     "offers:detail.pk": "offers.Offer",
+    "offers:document.pk": "offers.OfferDocument",
     "offers:withdraw.pk": "offers.Subscription",
     "offers:campaign.pk": "offers.Campaign",
     "offers:start_response.pk": "offers.Campaign",

@@ -15,6 +15,7 @@ from offers.models import (
     Lot,
     LotFamily,
     Offer,
+    OfferDocument,
     OfferKind,
     OfferStatus,
     PriceItem,
@@ -45,6 +46,15 @@ class OfferFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Communauté des RSSI {n}")
     summary = "Échanges entre RSSI de la région."
     status = OfferStatus.PUBLISHED
+
+
+class OfferDocumentFactory(DjangoModelFactory):
+    class Meta:
+        model = OfferDocument
+
+    offer = factory.SubFactory(OfferFactory)
+    label = "Plaquette de l'offre"
+    file = factory.django.FileField(filename="plaquette.pdf", data=b"%PDF-1.4\n%%EOF\n")
 
 
 class CampaignFactory(DjangoModelFactory):

@@ -236,3 +236,15 @@ def test_staff_sees_own_region_in_the_admin(client, staff, campaign, agreement, 
         assert client.get(reverse(f"admin:offers_{name}_changelist")).status_code == 200
     assert client.get(reverse("admin:offers_campaign_change", args=[campaign.pk])).status_code == 200
     assert client.get(reverse("admin:offers_agreement_change", args=[agreement.pk])).status_code == 200
+
+
+def test_offer_documents_are_streamed_to_the_region_only(client, director, establishment, other_staff):
+    from .factories import OfferDocumentFactory
+
+    document = OfferDocumentFactory(offer__region=establishment.region)
+    client.force_login(director)
+    assert "Plaquette" in client.get(reverse("offers:detail", args=[document.offer_id])).content.decode()
+    response = client.get(reverse("offers:document", args=[document.pk]))
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    client.force_login(with_mfa(other_staff))
+    assert client.get(reverse("offers:document", args=[document.pk])).status_code == 404
