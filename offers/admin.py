@@ -193,8 +193,8 @@ class AgreementAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
     list_filter = ["region", "procedure", "purchasing_centre", ("notified_on", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "title", "buyer"]
     inlines = [LotInline, BeneficiaryInline, AmendmentInline]
-    readonly_fields = ["current_end_display", "end_alert_sent_on"]
-    actions = ["beneficiaries_from_campaign"]
+    readonly_fields = ["notified_on", "current_end_display", "end_alert_sent_on"]
+    actions = ["beneficiaries_from_campaign", "notify_today"]
     fieldsets = [
         (None, {"fields": ["region", "reference", "title", "buyer", "procedure", "campaign"]}),
         (_("Durée"), {"fields": [
@@ -208,12 +208,23 @@ class AgreementAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj and obj.notified_on:
-            fields += ["notified_on", "region"]
+            fields += ["region"]
         return fields
 
     @admin.display(description=_("fin actuelle"))
     def current_end_display(self, obj):
         return obj.current_end.strftime("%d/%m/%Y") if obj and obj.current_end else "—"
+
+    @admin.action(description=_("Notifier l'accord-cadre (aujourd'hui) : les bénéficiaires sont alors figés"))
+    def notify_today(self, request, queryset):
+        from django.utils import timezone
+
+        for agreement in queryset:
+            try:
+                services.notify_agreement(agreement, timezone.localdate(), request.user)
+                self.message_user(request, _("%(ref)s notifié.") % {"ref": agreement.reference})
+            except ValidationError as error:
+                self.message_user(request, f"{agreement.reference} : {' '.join(error.messages)}", messages.ERROR)
 
     @admin.action(description=_("Ajouter comme bénéficiaires les établissements positionnés (avant notification)"))
     def beneficiaries_from_campaign(self, request, queryset):

@@ -248,3 +248,21 @@ def test_offer_documents_are_streamed_to_the_region_only(client, director, estab
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     client.force_login(with_mfa(other_staff))
     assert client.get(reverse("offers:document", args=[document.pk])).status_code == 404
+
+
+def test_admin_notifies_through_the_service(client, staff, region, establishment):
+    from establishments.staffing import ensure_crrc_staff_group
+
+    from .factories import AgreementFactory, AwardeeFactory, BeneficiaryFactory, LotFactory
+
+    ensure_crrc_staff_group()
+    empty = AgreementFactory(region=region, notified_on=None)
+    ready = AgreementFactory(region=region, notified_on=None)
+    AwardeeFactory(lot=LotFactory(agreement=ready))
+    BeneficiaryFactory(agreement=ready, establishment=establishment)
+    client.force_login(with_mfa(staff))
+    client.post(reverse("admin:offers_agreement_changelist"),
+                {"action": "notify_today", "_selected_action": [empty.pk, ready.pk]})  # fmt: skip
+    empty.refresh_from_db()
+    ready.refresh_from_db()
+    assert empty.notified_on is None and ready.notified_on == timezone.localdate()
