@@ -252,13 +252,13 @@ def sync_subscriptions(response: Response, user) -> list[Subscription]:
                 )
                 subscription.refresh_from_db()
             if subscription.state == SubscriptionState.WITHDRAWN:
-                subscription = SUBSCRIPTION_WORKFLOW.apply(
+                subscription = apply_subscription(
                     subscription, "request_again", user, reason=_("Nouvelle réponse à la campagne.")
                 )
             elif changed:
                 _announce(subscription)
         elif subscription is not None and subscription.state != SubscriptionState.WITHDRAWN:
-            subscription = SUBSCRIPTION_WORKFLOW.apply(
+            subscription = apply_subscription(
                 subscription, "withdraw", user, reason=_("La réponse à la campagne ne demande plus cette offre.")
             )
         else:
@@ -268,9 +268,19 @@ def sync_subscriptions(response: Response, user) -> list[Subscription]:
 
 
 def apply_subscription(subscription: Subscription, name: str, user, reason: str = "") -> Subscription:
+    """One step of a subscription, dated: activated_on, withdrawn_on (cleared when requested again)."""
     from .workflows import SUBSCRIPTION_WORKFLOW
 
-    return SUBSCRIPTION_WORKFLOW.apply(subscription, name, user, reason=reason)
+    def update(locked: Subscription) -> None:
+        today = timezone.localdate()
+        if name == "activate":
+            locked.activated_on = today
+        elif name == "withdraw":
+            locked.withdrawn_on = today
+        elif name == "request_again":
+            locked.requested_on, locked.activated_on, locked.withdrawn_on = today, None, None
+
+    return SUBSCRIPTION_WORKFLOW.apply(subscription, name, user, reason=reason, update=update)
 
 
 def send_reminders(campaign: Campaign, user) -> int:

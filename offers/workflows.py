@@ -176,3 +176,12 @@ ORDER_WORKFLOW = Workflow(
         ),
     ],
 )
+
+
+@SUBSCRIPTION_WORKFLOW.on("*")
+def _announce_state_change(subscription, transition, user) -> None:
+    """Every state change tells the modules that enrol on subscriptions (run after commit by the kit)."""
+    from .models import Subscription
+    from .signals import subscription_changed
+
+    subscription_changed.send(sender=Subscription, subscription=subscription)

@@ -192,3 +192,28 @@ def test_reminders_go_to_establishments_without_submission(
     assert "Relance" in mailoutbox[0].subject
     with pytest.raises(ValidationError):
         services.send_reminders(campaign, director)
+
+
+def test_state_changes_send_the_signal_on_commit(campaign, establishment, director, staff,
+                                                 django_capture_on_commit_callbacks):  # fmt: skip
+    response = services.start_response(campaign, establishment, director)
+    services.save_answers(response, director, FULL_ANSWER)
+    services.submit_response(response, director)
+    community = Subscription.objects.get(establishment=establishment, offer__kind="community")
+    received = []
+
+    def receiver(sender, subscription, **kwargs):
+        received.append(subscription.state)
+
+    subscription_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.apply_subscription(community, "activate", staff)
+            assert received == []
+        with django_capture_on_commit_callbacks(execute=True):
+            services.apply_subscription(community, "withdraw", director, reason="Départ du RSSI")
+    finally:
+        subscription_changed.disconnect(receiver)
+    assert received == ["active", "withdrawn"]
+    community.refresh_from_db()
+    assert community.activated_on and community.withdrawn_on
