@@ -17,6 +17,9 @@ from pathlib import Path
 from django.conf import settings
 from django.test import Client
 
+# Staff sessions must have passed the second factor (accounts.mfa): the tests' force_login records that step.
+import tests.conftest  # noqa: E402, F401
+
 HERE = Path(__file__).resolve().parent
 # Page names that change data or download files are not benchmarked (GET of a confirmation form is not a key page).
 SKIP_WORDS = ("retirer", "remove", "delete", "supprimer", "invit", "export", "download", "telecharger", "pdf")

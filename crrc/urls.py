@@ -34,4 +34,5 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("sensibilisation/", include("awareness.urls")),
     path("communaute/", include("community.urls")),
+    path("offres/", include("offers.urls")),
 ]

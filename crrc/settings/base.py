@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "incidents",
     "awareness",
     "community",
+    "offers",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "action_plans.tasks.send_overdue_digests",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
+    # Offers: CRRC staff told once when a framework agreement comes within its alert window before its end.
+    "offers-agreement-ends": {"task": "offers.tasks.check_agreement_ends", "schedule": crontab(hour=6, minute=45)},
     # Incidents: the director and RSSI reminded of each step due within the hour (once per step).
     "incidents-step-reminders": {"task": "incidents.tasks.send_step_reminders", "schedule": 900.0},
     # Calls: at closing, submitted applications go to review (drafts stay drafts); drafts reminded 2 days before.

@@ -29,6 +29,7 @@ MODULE_STEPS = (
     "demo_incidents",
     "demo_awareness",
     "demo_community",
+    "demo_offers",
 )
 
 
