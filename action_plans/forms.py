@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crrc.ids import BoundedModelChoiceField
+
 from .workflow import Priority, Status
 
 XLSX_ACCEPT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,7 +41,7 @@ class ItemFilterForm(forms.Form):
 class ActionItemForm(forms.Form):
     title = forms.CharField(label=_("Intitulé"), max_length=255)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    owner = forms.ModelChoiceField(
+    owner = BoundedModelChoiceField(
         label=_("Responsable"),
         queryset=None,
         required=False,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -533,3 +534,77 @@ def test_email_links_go_only_to_configured_hosts(db, settings):
         type(region).objects.filter(pk=region.pk).update(hostname=stored)
         region.refresh_from_db()
         assert portal_url("/x/", region) == "https://portail.crrc.example/x/"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 10. Bad ids are a 404 or a form error, never a 500
+# ---------------------------------------------------------------------------------------------------------------
+
+_FIELD_READ = re.compile(r"""request\.(?:POST|GET)(?:\.get|\.getlist|\[)\(?\s*["']([\w-]+)["']""")
+
+
+def _fields_read_by_views() -> set[str]:
+    """Every request field a view of the project reads by name (``request.POST.get("subject_id")``…)."""
+    from django.apps import apps
+
+    names: set[str] = set()
+    for config in apps.get_app_configs():
+        path = Path(config.path)
+        if not str(path).startswith(str(ROOT)) or ".venv" in path.parts:
+            continue
+        for source in path.rglob("*.py"):
+            names.update(_FIELD_READ.findall(source.read_text(encoding="utf-8")))
+    return names
+
+
+@pytest.mark.parametrize("role", ["director_a", "crrc_staff_a"])
+def test_no_view_answers_500_to_an_absurd_id(role):
+    """Every gated URL (with A's own objects), POST and GET, every field a view reads set to a 30-digit number or a
+    word: 4xx, a redirect or a form error, never a crash."""
+    from .urlwalk import Unresolvable, build_url
+    from .world import build_world
+
+    world = build_world()
+    client = Client(raise_request_exception=False)
+    client.force_login(world.users[role], backend="django.contrib.auth.backends.ModelBackend")
+    fields = _fields_read_by_views()
+    assert {"subject_id", "applications"} <= fields
+    crashes = []
+    for route in gated_routes():
+        try:
+            url = build_url(route, world.a)
+        except Unresolvable:
+            continue
+        for value in ("9" * 30, "abc", "-1"):
+            payload = dict.fromkeys(fields, value)
+            for method in ("post", "get"):
+                response = getattr(client, method)(url, payload)
+                if response.status_code >= 500:
+                    crashes.append(f"{method.upper()} {url} with {value!r}: {response.status_code}")
+    assert not crashes, "\n".join(crashes)
+
+
+def test_the_issues_three_500s_are_now_4xx_or_form_errors():
+    """/documents/etablissement/<id>/demander/ (subject_id), the reviewers' unassign and labels actions."""
+    from reports import registry
+
+    from .world import build_world
+
+    world = build_world()
+    client = Client(raise_request_exception=False)
+    client.force_login(world.users["crrc_staff_a"], backend="django.contrib.auth.backends.ModelBackend")
+    director = Client(raise_request_exception=False)
+    director.force_login(world.users["director_a"], backend="django.contrib.auth.backends.ModelBackend")
+    from calls.models import Application
+
+    application = world.a.owned[Application]
+    for bad in ("9" * 30, "abc", "-5"):
+        for kind in [entry.kind for entry in registry.kinds()]:
+            response = director.post(
+                reverse("reports:request", args=[world.a.establishment.pk]), {"kind": kind, "subject_id": bad}
+            )
+            assert response.status_code in (400, 404), (kind, bad, response.status_code)
+        for action, field in (("unassign", "reviewer"), ("labels", "labels"), ("assign", "reviewer")):
+            url = reverse("calls_review:act", args=[application.pk, action])
+            response = client.post(url, {field: bad})
+            assert response.status_code in (302, 400, 404), (action, bad, response.status_code)
