@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crrc.ids import BoundedModelChoiceField
+from crrc.validators import sane_date
 
 from .workflow import Priority, Status
 
@@ -51,6 +52,7 @@ class ActionItemForm(forms.Form):
     deadline = forms.DateField(
         label=_("Échéance"),
         required=False,
+        validators=[sane_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Format jj/mm/aaaa."),
     )

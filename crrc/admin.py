@@ -22,6 +22,7 @@ Superusers see everything. ARS reviewers have no ``StaffAssignment`` of kind ``c
 group, which ``establishments.staffing`` keeps in sync with staff assignments.
 """
 
+from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -29,6 +30,8 @@ from django.http import Http404
 
 from establishments.models import Region
 from establishments.selectors import crrc_staff_regions
+
+from .validators import sane_date
 
 _REQUEST_CACHE_ATTR = "_crrc_admin_regions"
 
@@ -45,7 +48,24 @@ def admin_regions(request) -> QuerySet[Region] | None:
     return Region.objects.filter(pk__in=cached)
 
 
-class RegionScopedAdminMixin:
+class SaneDatesAdminMixin:
+    """Admins and inlines: every date typed falls in the sane window of ``crrc.validators.sane_date``."""
+
+    # Date fields recording the past as it was (a FINESS opening date of 1972), exempt from the sane window.
+    historical_date_fields: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Every date typed in the admin falls in a sane window (crrc.validators.sane_date)."""
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in self.historical_date_fields:
+            return formfield
+        is_date = isinstance(formfield, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField)
+        if is_date and sane_date not in formfield.validators:
+            formfield.validators.append(sane_date)
+        return formfield
+
+
+class RegionScopedAdminMixin(SaneDatesAdminMixin):
     """Limit an admin's rows and relation choices to the requesting CRRC staff member's regions."""
 
     # Lookup path(s) from the model to its Region: "region", "establishment__region", ("a__region", "b__region").

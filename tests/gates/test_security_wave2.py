@@ -608,3 +608,127 @@ def test_the_issues_three_500s_are_now_4xx_or_form_errors():
             url = reverse("calls_review:act", args=[application.pk, action])
             response = client.post(url, {field: bad})
             assert response.status_code in (302, 400, 404), (action, bad, response.status_code)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 11. Small leaks: sign-up answers alike for known and new addresses; dates in a sane window
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class CountingHasher:
+    """Counts password hashes: the costly step whose absence gave known addresses away by their answer time."""
+
+    calls = 0
+
+
+def _counting_hasher_class():
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    class Counting(MD5PasswordHasher):
+        algorithm = "md5"
+
+        def encode(self, password, salt):
+            CountingHasher.calls += 1
+            return super().encode(password, salt)
+
+    return Counting
+
+
+def test_sign_up_does_the_same_work_for_a_known_and_a_new_address(settings, monkeypatch):
+    from django.contrib.auth import hashers
+
+    from tests.establishments.factories import UserFactory
+
+    UserFactory(email="connu@example.org")
+    counting = _counting_hasher_class()
+    monkeypatch.setattr(hashers, "get_hasher", lambda algorithm="default": counting())
+    answers = {}
+    for email in ("connu@example.org", "nouveau@example.org"):
+        CountingHasher.calls = 0
+        response = Client().post(
+            reverse("account_signup"),
+            {"email": email, "password1": "Phare-Corail-2026!", "password2": "Phare-Corail-2026!"},
+        )
+        answers[email] = (response.status_code, response.get("Location"), CountingHasher.calls)
+    known, new = answers["connu@example.org"], answers["nouveau@example.org"]
+    assert known == new, answers  # same status, same redirect, same number of password hashes
+    assert new[2] >= 1
+
+
+def test_sane_date_refuses_1900_and_far_future_in_french():
+    from datetime import date, timedelta
+
+    from django.core.exceptions import ValidationError
+
+    from crrc.validators import sane_date
+
+    sane_date(date(2000, 1, 1))
+    sane_date(date.today() + timedelta(days=365 * 9))
+    for bad in (date(1900, 1, 1), date(1999, 12, 31), date.today() + timedelta(days=365 * 11)):
+        with pytest.raises(ValidationError) as info:
+            sane_date(bad)
+        assert "Date invraisemblable" in info.value.messages[0]
+
+
+def test_every_admin_date_field_has_the_sane_window():
+    """Walks every admin and inline form of the project (later modules included)."""
+    from django import forms
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from crrc.validators import sane_date
+    from tests.establishments.factories import UserFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = UserFactory(email="dates@example.org", is_staff=True, is_superuser=True)
+    missing = []
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label in {"auth", "account", "mfa", "socialaccount", "sites"}:
+            continue
+        exempt = set(getattr(model_admin, "historical_date_fields", ()))
+        form_classes = [(model._meta.label, model_admin.get_form(request), exempt)]
+        for inline in model_admin.get_inline_instances(request):
+            form_classes.append(
+                (f"{model._meta.label} › {inline.model._meta.label}", inline.get_formset(request).form, set())
+            )
+        for label, form_class, exempt_fields in form_classes:
+            for name, field in form_class.base_fields.items():
+                is_date = isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField)
+                if is_date and name not in exempt_fields and sane_date not in field.validators:
+                    missing.append(f"{label}.{name}")
+    assert not missing, missing
+
+
+def test_action_item_deadline_of_1900_is_refused_in_the_form_and_the_xlsx_import():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import load_workbook
+
+    from action_plans import services, xlsx
+    from action_plans.forms import ActionItemForm
+    from action_plans.models import ActionItem
+    from establishments.roles import Role
+    from tests.action_plans.factories import member
+    from tests.establishments.factories import EstablishmentFactory
+
+    establishment = EstablishmentFactory()
+    manager = member(establishment, Role.RSSI)
+    form = ActionItemForm(
+        {"title": "Sauvegardes", "deadline": "1900-01-01", "priority": "P2", "progress": 0},
+        owners=type(manager).objects.none(),
+    )
+    assert not form.is_valid()
+    assert "Date invraisemblable" in " ".join(form.errors["deadline"])
+    item = services.create_item(establishment, manager, title="Sauvegardes")
+    book = load_workbook(io.BytesIO(xlsx.export_plan(establishment, ActionItem.objects.filter(pk=item.pk))))
+    sheet = book[xlsx.SHEET]
+    column = next(i for i, c in enumerate(xlsx.COLUMNS, start=1) if c.key == "deadline")
+    sheet.cell(row=2, column=column, value="01/01/1900")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(xlsx.ImportRefused) as info:
+        xlsx.import_plan(establishment, SimpleUploadedFile("suivi.xlsx", buffer.getvalue()), manager)
+    assert any("invraisemblable" in error.reason for error in info.value.errors), info.value.errors
+    item.refresh_from_db()
+    assert item.deadline is None
