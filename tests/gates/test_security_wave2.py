@@ -23,8 +23,8 @@ from django.test import Client
 from django.urls import reverse
 
 from establishments.roles import StaffKind
-from tests.conftest import force_login_password_only
 from tests.establishments.factories import RegionFactory, StaffAssignmentFactory
+from tests.mfa_sessions import force_login_password_only
 
 from .urlwalk import gated_routes
 
