@@ -72,6 +72,23 @@ class RegionAdmin(RegionScopedAdminMixin, ExportMixin, SimpleHistoryAdmin):
         (_("Région"), {"fields": ("code", "name", "ars_name", "grades_name")}),
         (_("CRRC"), {"fields": ("crrc_name", "contact_email", "hostname")}),
         (_("Charte graphique"), {"fields": ("logo", "primary_colour", "secondary_colour")}),
+        (
+            _("Pied de page : contact, mentions légales, accessibilité, données personnelles"),
+            {
+                "fields": (
+                    ("contact_phone", "postal_address"),
+                    "legal_notice",
+                    ("accessibility_status", "accessibility_contact"),
+                    "accessibility_statement",
+                    "dpo_contact",
+                    "privacy_notice",
+                ),
+                "description": _(
+                    "Ces textes s'affichent sur les pages publiques du pied de page. Un champ vide affiche le texte "
+                    "par défaut du portail, rédigé à partir du nom du GRADeS, de l'ARS et du contact du CRRC."
+                ),
+            },
+        ),
     )
 
     def get_readonly_fields(self, request, obj=None):

@@ -11,6 +11,14 @@ from .roles import Role, Sector, StaffKind
 from .validators import validate_email_domain, validate_finess, validate_hex_colour, validate_hostname, validate_logo
 
 
+class AccessibilityStatus(models.TextChoices):
+    """The three compliance statuses of the RGAA (référentiel général d'amélioration de l'accessibilité)."""
+
+    COMPLIANT = "totalement_conforme", _("Totalement conforme")
+    PARTIAL = "partiellement_conforme", _("Partiellement conforme")
+    NON_COMPLIANT = "non_conforme", _("Non conforme")
+
+
 class Region(models.Model):
     """A French region: its ARS, the GRADeS that runs its CRRC, and the CRRC's branding."""
 
@@ -43,6 +51,42 @@ class Region(models.Model):
     secondary_colour = models.CharField(
         _("couleur secondaire"), max_length=7, default="#0f7b6c", validators=[validate_hex_colour]
     )
+    # Footer pages (legal notice, accessibility statement, personal data, contact). Blank texts fall back to the
+    # portal's defaults (templates/crrc/legal/), written from the fields above: each region only adds what differs.
+    contact_phone = models.CharField(_("téléphone du CRRC"), max_length=30, blank=True)
+    postal_address = models.TextField(_("adresse postale du CRRC"), blank=True)
+    legal_notice = models.TextField(
+        _("mentions légales"),
+        blank=True,
+        help_text=_("Éditeur, directeur de la publication, hébergeur. Laissez vide pour le texte par défaut."),
+    )
+    accessibility_status = models.CharField(
+        _("état de conformité RGAA"),
+        max_length=30,
+        choices=AccessibilityStatus.choices,
+        default=AccessibilityStatus.NON_COMPLIANT,
+        help_text=_("« Non conforme » tant qu'aucun audit RGAA complet n'a été réalisé."),
+    )
+    accessibility_statement = models.TextField(
+        _("déclaration d'accessibilité"),
+        blank=True,
+        help_text=_("Résultats d'audit, dérogations, contenus non accessibles. Laissez vide pour le texte par défaut."),
+    )
+    accessibility_contact = models.EmailField(
+        _("contact accessibilité"), blank=True, help_text=_("Vide : l'e-mail de contact du CRRC.")
+    )
+    privacy_notice = models.TextField(
+        _("données personnelles"),
+        blank=True,
+        help_text=_(
+            "Finalités, durées de conservation, droits propres à la région. Laissez vide pour le texte par défaut."
+        ),
+    )
+    dpo_contact = models.EmailField(
+        _("délégué à la protection des données"),
+        blank=True,
+        help_text=_("E-mail du DPO du GRADeS. Vide : l'e-mail de contact du CRRC."),
+    )
 
     history = HistoricalRecords()
 
@@ -57,6 +101,14 @@ class Region(models.Model):
     @property
     def portal_name(self) -> str:
         return self.crrc_name or f"CRRC {self.name}"
+
+    @property
+    def accessibility_email(self) -> str:
+        return self.accessibility_contact or self.contact_email
+
+    @property
+    def dpo_email(self) -> str:
+        return self.dpo_contact or self.contact_email
 
 
 class Department(models.Model):

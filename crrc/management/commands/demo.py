@@ -26,6 +26,7 @@ MODULE_STEPS = (
     "demo_calls",
     "demo_calls_review",
     "demo_reports",
+    "demo_incidents",
 )
 
 
