@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crrc.ids import parse_id
 from crrc.tenancy import get_for_user_or_404
 from establishments.roles import Capability
 from establishments.selectors import can, staff_regions
@@ -45,8 +46,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
-    establishment = selectors.fillable_establishments(request.user).filter(pk=request.POST.get("establishment")).first()
-    grid = selectors.current_grids().filter(pk=request.POST.get("grid")).first()
+    establishment = (
+        selectors.fillable_establishments(request.user)
+        .filter(pk=parse_id(request.POST.get("establishment")) or 0)
+        .first()
+    )
+    grid = selectors.current_grids().filter(pk=parse_id(request.POST.get("grid")) or 0).first()
     if establishment is None or grid is None:
         messages.error(request, _("Choisissez un établissement dont vous remplissez les évaluations et une grille."))
         return redirect("assessments:index")
@@ -77,11 +82,9 @@ def detail(request: HttpRequest, assessment_pk: int) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, assessment_pk: int, question_pk: int) -> HttpResponse:
     assessment = _assessment(request, assessment_pk, Capability.FILL_ASSESSMENTS)
-    try:
-        option_ids = [int(value) for value in request.POST.getlist("option")]
-        version = int(request.POST.get("version", "0"))
-    except ValueError:
-        option_ids, version = [-1], 0
+    # A bad id (a word, a 30-digit number) becomes -1: refused by the service like any unknown option.
+    option_ids = [parse_id(value) or -1 for value in request.POST.getlist("option")]
+    version = parse_id(request.POST.get("version", "0")) or 0
     changed: set[int] = {question_pk}
     error = ""
     exc_kind: ValidationError | None = None
@@ -153,10 +156,7 @@ def results(request: HttpRequest, assessment_pk: int) -> HttpResponse:
 @require_POST
 def add_to_plan(request: HttpRequest, assessment_pk: int) -> HttpResponse:
     assessment = _assessment(request, assessment_pk, Capability.MANAGE_ACTION_PLAN)
-    try:
-        ids = [int(value) for value in request.POST.getlist("recommendation")]
-    except ValueError:
-        ids = [-1]
+    ids = [parse_id(value) or -1 for value in request.POST.getlist("recommendation")]
     try:
         items = services.add_recommendations_to_plan(assessment, ids, request.user)
     except ValidationError as exc:

@@ -17,8 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.test import Client
 
-# Staff sessions must have passed the second factor (accounts.mfa): the tests' force_login records that step.
-import tests.conftest  # noqa: E402, F401
+from tests.mfa_sessions import mark_mfa_step
 
 HERE = Path(__file__).resolve().parent
 # Page names that change data or download files are not benchmarked (GET of a confirmation form is not a key page).
@@ -90,6 +89,7 @@ class Gunicorn:
 def session_cookie(user) -> str:
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    mark_mfa_step(client, user)  # staff pages need this session's MFA step (crrc.middleware)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
@@ -119,6 +119,7 @@ def key_pages(user, establishment, limit: int, priority: tuple[str, ...] | None 
     side = Side(establishment=establishment, director=user, member=user, owned=owned)
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    mark_mfa_step(client, user)
     found = []
     for route in gated_routes():
         name = route.name or route.route

@@ -28,6 +28,7 @@ Superusers see everything. ARS reviewers have no ``StaffAssignment`` of kind ``c
 group, which ``establishments.staffing`` keeps in sync with staff assignments.
 """
 
+from django import forms
 from django.contrib.admin import RelatedFieldListFilter, RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.widgets import AdminFileWidget
@@ -38,6 +39,8 @@ from django.http import Http404
 
 from establishments.models import Region
 from establishments.selectors import crrc_staff_regions
+
+from .validators import sane_date
 
 _REQUEST_CACHE_ATTR = "_crrc_admin_regions"
 
@@ -100,7 +103,42 @@ class ScopedRelatedOnlyFieldListFilter(RelatedOnlyFieldListFilter):
         return [(pk, label) for pk, label in in_use if pk in allowed]
 
 
-class RegionScopedAdminMixin:
+def _with_sane_date(formfield, db_field, exempt: tuple[str, ...]):
+    is_date = isinstance(formfield, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField)
+    if is_date and db_field.name not in exempt and sane_date not in formfield.validators:
+        formfield.validators.append(sane_date)
+    return formfield
+
+
+def _sane_dates(inline) -> None:
+    """Give an inline of a scoped admin the sane date window, whatever class it derives from."""
+    if isinstance(inline, SaneDatesAdminMixin) or getattr(inline, "_sane_dates", False):
+        return
+    original = inline.formfield_for_dbfield
+    exempt = tuple(getattr(inline, "historical_date_fields", ()))
+
+    def formfield_for_dbfield(db_field, request, **kwargs):
+        return _with_sane_date(original(db_field, request, **kwargs), db_field, exempt)
+
+    inline.formfield_for_dbfield = formfield_for_dbfield
+    inline._sane_dates = True
+
+
+class SaneDatesAdminMixin:
+    """Admins and inlines: every date typed falls in the sane window of ``crrc.validators.sane_date``.
+
+    ``RegionScopedAdminMixin`` includes it and extends it to its inlines.
+    """
+
+    # Date fields recording the past as it was (a FINESS opening date of 1972), exempt from the sane window.
+    historical_date_fields: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return _with_sane_date(formfield, db_field, tuple(self.historical_date_fields))
+
+
+class RegionScopedAdminMixin(SaneDatesAdminMixin):
     """Limit an admin's rows and relation choices to the requesting CRRC staff member's regions."""
 
     # Lookup path(s) from the model to its Region: "region", "establishment__region", ("a__region", "b__region").
@@ -114,6 +152,7 @@ class RegionScopedAdminMixin:
         inlines = super().get_inline_instances(request, obj)
         for inline in inlines:
             _private_files(inline)
+            _sane_dates(inline)
         return inlines
 
     def _region_lookups(self) -> tuple[str, ...]:
