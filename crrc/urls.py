@@ -24,4 +24,5 @@ urlpatterns = [
     path("evaluations/", include("assessments.urls")),
     path("appels/", include("calls.urls")),
     path("instruction/", include("calls.review_urls")),
+    path("exercices/", include("exercises.urls")),
 ]

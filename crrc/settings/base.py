@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "calls",
     "action_plans",
     "assessments",
+    "exercises",
 ]
 
 MIDDLEWARE = [
