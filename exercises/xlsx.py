@@ -156,9 +156,7 @@ def read_chronogram(upload) -> ImportReport:
 
 
 def _sheet(workbook: Workbook, title: str, headers: list[str], rows) -> None:
-    sheet = (
-        workbook.active if workbook.active.max_row == 1 and not workbook.active["A1"].value else workbook.create_sheet()
-    )
+    sheet = workbook.active  # one sheet per export
     sheet.title = title[:31]
     sheet.append(headers)
     for cell in sheet[1]:

@@ -114,7 +114,7 @@ def test_ready_needs_director_date_and_stimulus(exercise, staff):
 def test_blocked_transitions_say_why(exercise, staff):
     from exercises.workflow import EXERCISE_WORKFLOW
 
-    blocked = dict((t.name, message) for t, message in EXERCISE_WORKFLOW.available(exercise, staff))
+    blocked = {t.name: message for t, message in EXERCISE_WORKFLOW.available(exercise, staff)}
     assert "directeur" in str(blocked["mark_ready"])
     assert blocked["plan"] is None
 
