@@ -61,6 +61,9 @@ class ExerciseForm(forms.ModelForm):
         if not creating:
             del self.fields["objectives_text"]
 
+    def validate_constraints(self) -> None:
+        """The rules (and the constraints mirroring them) are checked by ``services`` with French messages."""
+
     def plan_values(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("objectives_text", None)

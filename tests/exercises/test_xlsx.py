@@ -80,12 +80,12 @@ def test_import_page_dry_run_writes_nothing_then_import_replaces(client, exercis
 def test_exports_are_formula_safe(client, running_exercise, staff):
     from exercises import services
 
-    services.add_journal_entry(running_exercise, staff, "=HYPERLINK(\"http://x\")")
+    services.add_journal_entry(running_exercise, staff, '=HYPERLINK("http://x")')
     client.force_login(staff)
     response = client.get(reverse("exercises:export", args=[running_exercise.pk, "journal", "xlsx"]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [c.value for row in sheet.iter_rows(min_row=2) for c in row]
-    assert "'=HYPERLINK(\"http://x\")" in values
+    assert '\'=HYPERLINK("http://x")' in values
     response = client.get(reverse("exercises:export", args=[running_exercise.pk, "played", "csv"]))
     assert response["Content-Type"].startswith("text/csv")
     assert "Décalage prévu" in response.content.decode("utf-8-sig")
