@@ -8,6 +8,18 @@ class ActionPlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from .dashboard import register_indicators
+
+        register_indicators()
+        from crrc.navigation import NavItem
+        from crrc.navigation import register as register_nav
+
+        register_nav(
+            NavItem(
+                "action_plans", _("Plan d'action"), "action_plans:index", {"establishment", "staff", "ars"}, order=30
+            )
+        )
+
         from establishments.staffing import register_crrc_staff_permissions
 
         register_crrc_staff_permissions("action_plans.actionplan", {"view", "change"})

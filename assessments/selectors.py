@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from crrc import charts
 from establishments.roles import Capability, Sector
 from establishments.selectors import establishments_where, staff_regions
 
@@ -42,7 +43,7 @@ def region_assessments(user, grid_slug: str = "") -> QuerySet[Assessment]:
 
 
 def distribution(assessments: QuerySet[Assessment]) -> dict:
-    """Submitted assessments by level and by sector (two aggregate queries)."""
+    """Submitted assessments by level and by sector (two aggregate queries), with their charts."""
     submitted = assessments.filter(state=State.SUBMITTED).order_by()
     by_level = list(submitted.values("level_label").annotate(count=Count("id")).order_by("-count", "level_label"))
     sectors = dict(Sector.choices)
@@ -58,13 +59,30 @@ def distribution(assessments: QuerySet[Assessment]) -> dict:
         .order_by("establishment__sector")
     ]
     total = sum(row["count"] for row in by_level)
-    peak = max([row["count"] for row in by_level] + [row["count"] for row in by_sector] + [1])
     for row in by_level:
         row["label"] = row["level_label"] or _("Sans niveau (pas de seuils dans la grille)")
-        row["percent"] = round(100 * row["count"] / total) if total else 0
-    for row in by_level + by_sector:
-        row["bar"] = round(100 * row["count"] / peak)
-    return {"by_level": by_level, "by_sector": by_sector, "submitted": total}
+    return {
+        "by_level": by_level,
+        "by_sector": by_sector,
+        "submitted": total,
+        "level_chart": charts.distribution(
+            _("Évaluations soumises par niveau"),
+            [row["label"] for row in by_level],
+            [row["count"] for row in by_level],
+            label_header=_("Niveau"),
+            value_header=_("Nombre"),
+        )
+        if by_level
+        else None,
+        "sector_chart": charts.stacked_bar(
+            _("Évaluations par secteur d'établissement"),
+            [row["sector"] for row in by_sector],
+            {_("Soumises"): [row["count"] for row in by_sector], _("En cours"): [row["drafts"] for row in by_sector]},
+            label_header=_("Secteur"),
+        )
+        if by_sector
+        else None,
+    }
 
 
 # --- Formatting --------------------------------------------------------------------------------------------------
@@ -82,12 +100,6 @@ def format_score(grid: Grid, value, maximum=None) -> str:
     if maximum:
         return f"{shown} / {number_format(Decimal(str(maximum)), 0)} pts"
     return f"{shown} pts"
-
-
-def section_scale(grid: Grid, maximum) -> Decimal:
-    if grid.scoring == Grid.Scoring.WEIGHTED_AVERAGE:
-        return Decimal(str(grid.score_max or 3))
-    return Decimal(str(maximum or 0)) or Decimal(1)
 
 
 # --- Fill page -----------------------------------------------------------------------------------------------------
@@ -255,71 +267,71 @@ def results_view(assessment: Assessment, previous: Assessment | None) -> dict:
         "measures": measures,
         "priority_measures": [m for m in measures if m["is_priority"]],
         "other_measures": [m for m in measures if not m["is_priority"]],
-        "bar_chart": bar_chart(grid, sections, previous is not None),
-        "radar_chart": radar_chart(grid, sections) if grid.chart == "radar" else None,
+        **section_charts(grid, sections, previous),
     }
 
 
-def bar_chart(grid: Grid, sections: list[SectionResult], with_previous: bool) -> dict:
-    """Horizontal bars, one row per section (and the previous assessment's bar under it), as SVG geometry."""
-    label_width, bar_width, row_height = 0, 460, 44 if with_previous else 30
-    rows = []
-    for index, section in enumerate(sections):
-        scale = section_scale(grid, section.maximum)
-        y = 10 + index * row_height
-        current = float(Decimal(str(section.score or 0)) / scale) if scale else 0
-        prev = float(Decimal(str(section.previous or 0)) / scale) if scale and section.previous is not None else None
-        rows.append(
-            {
-                "title": section.title,
-                "y": y,
-                "label_y": y + 13,
-                "width": round(bar_width * min(current, 1), 1),
-                "text_x": round(label_width + bar_width * min(current, 1) + 6, 1),
-                "display": section.display,
-                "previous_y": y + 18,
-                "previous_width": round(bar_width * min(prev, 1), 1) if prev is not None else None,
-                "previous_display": section.previous_display,
-                "colour": section.colour or "#1f4e79",
-            }
+def chart_scale(grid: Grid) -> tuple[Decimal, str]:
+    """The one scale of the themes' charts: the grid's own (0–3 for MonAideCyber), or percent.
+
+    Averaged grids are drawn on their ``score_max`` (a 0–1 average as a percentage); point grids, whose themes
+    have different maxima, as the percentage of each theme's maximum, so that bars and radar share one axis.
+    """
+    if grid.scoring == Grid.Scoring.WEIGHTED_AVERAGE and grid.score_max != 1:
+        return Decimal(str(grid.score_max or 3)), ""
+    return Decimal(100), "%"
+
+
+def chart_value(grid: Grid, score, maximum) -> Decimal | None:
+    """A theme's score on the chart scale; ``None`` (nothing drawn, "non évalué") when the theme has no answer."""
+    if score is None:
+        return None
+    score = Decimal(str(score))
+    if grid.scoring == Grid.Scoring.WEIGHTED_AVERAGE:
+        return (score * 100).quantize(Decimal("1")) if grid.score_max == 1 else score.quantize(Decimal("0.01"))
+    return (100 * score / Decimal(str(maximum))).quantize(Decimal("1")) if maximum else None
+
+
+def section_charts(grid: Grid, sections: list[SectionResult], previous: Assessment | None) -> dict:
+    """The themes' charts from ``crrc.charts``: radar for grids that ask for it, bars otherwise or to compare.
+
+    Both use the same scale and say "non évalué" for a theme without answer (nothing drawn). The first chart's
+    table carries the theme's points (point grids) and the questions answered.
+    """
+    scale, unit = chart_scale(grid)
+    decimals = 2 if unit == "" else 0
+    titles = [s.title for s in sections]
+    values = [chart_value(grid, s.score, s.maximum) for s in sections]
+    extra = {}
+    if grid.scoring == Grid.Scoring.SUM:
+        extra[_("Points")] = [s.display for s in sections]
+    extra[_("Questions répondues")] = [f"{s.answered} / {s.questions}" for s in sections]
+    common = {"label_header": _("Thème"), "value_header": _("Score"), "unit": unit, "decimals": decimals}
+    common["missing"] = _("non évalué")
+    radar = None
+    if grid.chart == "radar":
+        radar = charts.radar(_("Indicateurs par thème"), titles, values, scale, extra_columns=extra, **common)
+        extra = {}
+    bars = None
+    if radar is None or previous is not None:
+        compare = None
+        if previous is not None:
+            compare = [chart_value(previous.grid, s.previous, s.maximum) for s in sections]
+        bars = charts.bar(
+            _("Score par thème et évaluation précédente") if previous is not None else _("Score par thème"),
+            titles,
+            values,
+            scale,
+            compare=compare,
+            compare_header=(
+                _("Évaluation précédente (%(date)s)") % {"date": previous.submitted_at.strftime("%d/%m/%Y")}
+                if previous is not None and previous.submitted_at
+                else _("Évaluation précédente")
+            ),
+            extra_columns=extra,
+            **common,
         )
-    return {"rows": rows, "height": 20 + len(sections) * row_height, "bar_width": bar_width, "x": label_width}
-
-
-def radar_chart(grid: Grid, sections: list[SectionResult]) -> dict:
-    """MonAideCyber's polar chart: one sector per theme, radius = indicator × 5/3 on a 0–5 grid."""
-    import math
-
-    centre, radius = 160, 140
-    count = max(len(sections), 1)
-    sectors = []
-    for index, section in enumerate(sections):
-        value = Decimal(str(section.score or 0)) * 5 / Decimal(str(grid.score_max or 3))
-        r = float(value) / 5 * radius
-        start = -math.pi / 2 + index * 2 * math.pi / count
-        end = start + 2 * math.pi / count
-        x1, y1 = centre + r * math.cos(start), centre + r * math.sin(start)
-        x2, y2 = centre + r * math.cos(end), centre + r * math.sin(end)
-        path = f"M{centre},{centre} L{x1:.1f},{y1:.1f} A{r:.1f},{r:.1f} 0 0 1 {x2:.1f},{y2:.1f} Z" if r > 0 else ""
-        mid = (start + end) / 2
-        sectors.append(
-            {
-                "title": section.title,
-                "path": path,
-                "colour": section.colour or "#1f4e79",
-                "value": number_format(value, 2),
-                "axis_x": round(centre + radius * math.cos(start), 1),
-                "axis_y": round(centre + radius * math.sin(start), 1),
-                "label_x": round(centre + (radius + 12) * math.cos(mid), 1),
-                "label_y": round(centre + (radius + 12) * math.sin(mid), 1),
-                "number": index + 1,
-            }
-        )
-    rings = [
-        {"r": round(radius * step / 5, 1), "label": step, "y": round(centre - radius * step / 5 + 4, 1)}
-        for step in range(1, 6)
-    ]
-    return {"sectors": sectors, "rings": rings, "size": centre * 2, "centre": centre}
+    return {"radar_chart": radar, "bar_chart": bars}
 
 
 def planned_keys(assessment: Assessment) -> set[str]:

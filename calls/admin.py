@@ -211,4 +211,4 @@ class ApplicationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
         _run(self, request, queryset, services.mark_paid, _("%(count)d dossier(s) marqué(s) payé(s)."))
 
 
-from . import review_admin  # noqa: E402, F401  (review side: priority, labels, notes — calls/review_admin.py)
+from .review import admin as review_admin  # noqa: E402, F401  (review side: priority, labels, notes — calls/review/)

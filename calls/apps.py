@@ -24,6 +24,15 @@ class CallsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from .dashboard import register_indicators
+
+        register_indicators()
+        from crrc.navigation import NavItem
+        from crrc.navigation import register as register_nav
+
+        register_nav(NavItem("calls", _("Appels à projets"), "calls:list", {"establishment"}, order=40))
+        register_nav(NavItem("calls_review", _("Instruction"), "calls_review:index", {"staff", "ars"}, order=50))
+
         from establishments.staffing import register_crrc_staff_permissions
 
         from . import participation

@@ -641,4 +641,4 @@ class TransitionLog(models.Model):
         return f"{self.from_state} → {self.to_state}"
 
 
-from . import review_models  # noqa: E402, F401  (review side: calls/review_models.py)
+from .review import models as review_models  # noqa: E402, F401  (review side: calls/review/models.py)

@@ -14,9 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 from crrc.tenancy import get_for_user_or_404
 from crrc.uploads import FILE_TYPES
 
-from . import documents, eligibility, review_services, review_views, selectors, services
+from . import documents, eligibility, selectors, services
 from .forms import ApplicationForm, CorrectionAnswerForm, UploadForm, WithdrawForm, field_name
 from .models import Application, Attachment, Call, RequiredDocument
+from .review import services as review_services
+from .review import views as review_views
 from .workflow import EDITABLE_STATES, UPLOAD_STATES_BY_PHASE, State
 
 

@@ -6,4 +6,11 @@ class CrrcConfig(AppConfig):
     verbose_name = "Portail CRRC"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from . import checks  # noqa: F401  (registers the tenancy system check)
+        from .navigation import AUDIENCES, NavItem, admin_accepts, register
+
+        register(NavItem("home", _("Accueil"), "home", AUDIENCES, order=0))
+        register(NavItem("admin", _("Administration"), "admin:index", AUDIENCES, order=80, visible=admin_accepts))
+        register(NavItem("account", _("Mon compte"), "account_email", AUDIENCES, order=90))

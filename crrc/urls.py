@@ -23,6 +23,7 @@ urlpatterns = [
     path("plans-d-action/", include("action_plans.urls")),
     path("evaluations/", include("assessments.urls")),
     path("appels/", include("calls.urls")),
-    path("instruction/", include("calls.review_urls")),
+    path("instruction/", include("calls.review.urls")),
+    path("tableau-de-bord/", include("dashboards.urls")),
     path("exercices/", include("exercises.urls")),
 ]

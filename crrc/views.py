@@ -13,12 +13,21 @@ from django.views.decorators.http import require_GET
 
 from establishments.models import Region
 
+from . import navigation
+from .workqueue import work_queue
+
 
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("establishments:mine")
-    return render(request, "crrc/home.html")
+    """Each kind of user lands where their work is: CRRC staff on their region's work queue, ARS reviewers on
+    the regional dashboard, members (and newcomers, who attach their establishment) on "Mes établissements"."""
+    if not request.user.is_authenticated:
+        return render(request, "crrc/home.html")
+    if navigation.is_kind(request, "staff"):
+        return render(request, "crrc/staff_home.html", {"queue": work_queue(request.user)})
+    if navigation.is_kind(request, "ars"):
+        return redirect("dashboards:region")
+    return redirect("establishments:mine")
 
 
 HEALTH_TIMEOUT = 2.0  # seconds: a health check answers quickly even when a backing service hangs

@@ -7,6 +7,22 @@ class EstablishmentsConfig(AppConfig):
     verbose_name = _("Établissements")
 
     def ready(self) -> None:
+        from .dashboard import register_indicators
+
+        register_indicators()
+        from crrc.navigation import NavItem
+        from crrc.navigation import register as register_nav
+
+        register_nav(
+            NavItem(
+                "establishments",
+                _("Mes établissements"),
+                "establishments:mine",
+                {"establishment", "newcomer"},
+                order=10,
+            )
+        )
+
         from .participation import register_builtin_sections
 
         register_builtin_sections()

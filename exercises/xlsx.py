@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from calls.review_exports import _cell as safe_cell
+from calls.review.exports import _cell as safe_cell
 
 from .choices import Cell, Channel
 from .models import Exercise

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "calls",
     "action_plans",
     "assessments",
+    "dashboards",
     "exercises",
 ]
 
@@ -242,7 +243,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Calls: at closing, submitted applications go to review (drafts stay drafts); drafts reminded 2 days before.
     "calls-close-due-calls": {"task": "calls.tasks.close_due_calls", "schedule": 300.0},
     "calls-draft-reminders": {"task": "calls.tasks.remind_drafts_before_closing", "schedule": 900.0},
-    # Calls review: reviewers' daily and weekly digests (per their setting), priorities refreshed nightly.
+    # Calls review (calls/review/tasks.py; task names kept): reviewers' digests, priorities refreshed nightly.
     "calls-review-daily-digest": {
         "task": "calls.review_tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=15),

@@ -16,3 +16,5 @@ MIDDLEWARE = [*MIDDLEWARE, "crrc.template_guard.UndefinedVariableGuardMiddleware
 # live_server wraps the app in Django's media handler, which cannot parse MEDIA_URL = None (bytes/str TypeError on
 # every request). Tests only: production keeps media private behind access-checking views.
 MEDIA_URL = "/test-media/"
+# The workflow kit's own tests use a tiny model app, migrated with the test database.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.crrc.workflow_app"]  # noqa: F405

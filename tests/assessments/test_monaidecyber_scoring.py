@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from assessments import services
+from assessments import selectors, services
 
 from .conftest import MAC, answer
 
@@ -47,7 +47,8 @@ def test_example_1_gouvernance_alone(diagnostic):
     gouvernance = result.section("gouvernance")
     assert (gouvernance.weighted_sum, gouvernance.weight_total) == (Decimal("5.5"), Decimal(6))
     assert gouvernance.rounded == Decimal("0.9167")
-    assert round(gouvernance.score * 5 / 3, 2) == Decimal("1.53")
+    # Charts draw the theme on the grid's own 0–3 scale (bars and radar alike), not MonAideCyber's 0–5 radar.
+    assert selectors.chart_value(diagnostic.grid, gouvernance.score, None) == Decimal("0.92")
     assert [s.score for s in result.sections if s.section.code != "gouvernance"] == [None] * 6
     assert result.overall is None
     assert ranks_and_values(result) == [(1, 1.5), (24, 0), (20, 0.5), (15, 2)]
@@ -102,14 +103,14 @@ def test_example_2_drawer_questions(diagnostic):
 
     infra = result.section("securiteinfrastructure")
     assert (infra.weighted_sum, infra.weight_total, infra.rounded) == (Decimal(14), Decimal(12), Decimal("1.1667"))
-    assert round(infra.score * 5 / 3, 2) == Decimal("1.94")
+    assert selectors.chart_value(diagnostic.grid, infra.score, None) == Decimal("1.17")
     reaction = result.section("reaction")
     assert (reaction.weighted_sum, reaction.weight_total, reaction.rounded) == (
         Decimal(6),
         Decimal(11),
         Decimal("0.5455"),
     )
-    assert round(reaction.score * 5 / 3, 2) == Decimal("0.91")
+    assert selectors.chart_value(diagnostic.grid, reaction.score, None) == Decimal("0.55")
     assert ranks_and_values(result) == [
         (2, 0), (6, 1), (8, 1.5),
         (9, 0), (22, 0), (33, 1), (32, 1.5), (35, 1.5), (21, 2), (28, 2),
@@ -213,14 +214,14 @@ def test_example_3_full_diagnostic(diagnostic):
         "sensibilisation": Decimal("0.9000"),
         "reaction": Decimal("0.7500"),
     }
-    chart = [round(s.score * 5 / 3, 2) for s in result.sections if s.score is not None]
+    chart = [selectors.chart_value(diagnostic.grid, s.score, None) for s in result.sections if s.score is not None]
     assert chart == [
-        Decimal("1.67"),
-        Decimal("1.67"),
-        Decimal("2.00"),
-        Decimal("1.59"),
-        Decimal("1.50"),
-        Decimal("1.25"),
+        Decimal("1.00"),
+        Decimal("1.00"),
+        Decimal("1.20"),
+        Decimal("0.95"),
+        Decimal("0.90"),
+        Decimal("0.75"),
     ]
     assert len(result.measures) == 28
     assert ranks_and_values(result) == [

@@ -156,7 +156,7 @@ def test_submit_then_results_show_level_and_recommendations(client, grids, rssi,
     page = response.content.decode()
     assert "Kit débutant" in page
     assert "Identifier les utilisateurs disposant de privilèges" in page
-    assert "<svg" in page and "alternative textuelle" in page
+    assert "<svg" in page and "Score par thème : les valeurs du graphique" in page
     assert self_assessment.transitions.filter(name="submit").exists()
     second = client.post(reverse("assessments:submit", args=[self_assessment.pk]), follow=True)
     assert "déjà été soumise" in second.content.decode() or second.redirect_chain[-1][0].endswith("/resultats/")
@@ -284,3 +284,22 @@ def test_fill_page_of_the_full_diagnostic_is_bounded(client, grids, establishmen
 
     assert page.count('class="crrc-question"') == 45 + 2  # top-level questions + the firewall's two drawers
     assert page.count(" hidden>") == 5  # industrial questions hidden once the context says "none"
+
+
+def test_monaidecyber_results_use_one_scale_and_one_wording_for_an_unanswered_theme(client, grids, establishment, rssi):
+    """Radar and bars share the grid's 0–3 scale; a theme without answer is "non évalué" and draws no sector."""
+    diagnostic = services.start_assessment(establishment, grids[MAC], rssi)
+    answer(
+        diagnostic,
+        "gouvernance-infos-et-activites-a-proteger",
+        "gouvernance-infos-et-activites-a-proteger-oui-idee-generale",
+    )
+    services.submit_assessment(diagnostic, rssi)
+    login(client, rssi)
+
+    page = client.get(reverse("assessments:results", args=[diagnostic.pk])).content.decode()
+
+    assert "Échelle : de 0 à 3" in page and "sur 5" not in page and "/ 5" not in page
+    assert "Indicateurs par thème : les valeurs du graphique" in page
+    assert page.count("<path ") == 1  # only the answered theme has a sector
+    assert "non évalué" in page and "0,00" not in page

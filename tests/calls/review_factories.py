@@ -7,7 +7,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from calls.models import Attachment
-from calls.review_models import ApplicationPriority, Label, Message, ReviewNote, ReviewScore
+from calls.review.models import ApplicationPriority, Label, Message, ReviewNote, ReviewScore
 from calls.workflow import State
 from establishments.roles import StaffKind
 from tests.establishments.factories import StaffAssignmentFactory

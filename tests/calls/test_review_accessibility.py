@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from calls.models import ProjectKind
-from calls.review_models import Message
+from calls.review.models import Message
 from calls.workflow import State
 from tests.browser import log_in, visit_and_check
 

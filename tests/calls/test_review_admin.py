@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from calls.review_priority import refresh_priorities
+from calls.review.priority import refresh_priorities
 
 from .factories import CallFactory
 from .review_factories import LabelFactory, reviewer_of, under_review

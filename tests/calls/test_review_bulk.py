@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from calls.models import Application
-from calls.review_models import ApplicationPriority
+from calls.review.models import ApplicationPriority
 from calls.workflow import State
 
 from .factories import CallFactory

@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from calls.review_models import ApplicationPriority, Label, ReviewerAssignment, ReviewNote
+from calls.review.models import ApplicationPriority, Label, ReviewerAssignment, ReviewNote
 
 from .factories import CallFactory
 from .review_factories import reviewer_of, under_review

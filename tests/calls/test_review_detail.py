@@ -3,7 +3,7 @@ from django.core import mail
 from django.urls import reverse
 
 from calls.models import Application, CorrectionRequest, ProjectKind, TransitionLog
-from calls.review_models import Follow, Label, ReviewerAssignment, ReviewNote
+from calls.review.models import Follow, Label, ReviewerAssignment, ReviewNote
 from calls.workflow import State
 
 from .factories import CallFactory, QuestionFactory, editor_of

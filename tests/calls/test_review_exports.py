@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from calls.review_exports import archive_name
-from calls.review_models import SavedFilter
+from calls.review.exports import archive_name
+from calls.review.models import SavedFilter
 from calls.workflow import State
 
 from .factories import CallFactory, DocumentFactory

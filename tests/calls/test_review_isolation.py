@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from calls.review_models import Label
+from calls.review.models import Label
 from establishments.roles import StaffKind
 
 from .factories import CallFactory, editor_of

@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls import services
-from calls.review_models import Follow, Message, NotificationPreference, ReviewEvent
-from calls.review_notifications import send_digests
-from calls.review_services import post_message
-from calls.review_tasks import send_daily_digests, send_weekly_digests
+from calls.review.models import Follow, Message, NotificationPreference, ReviewEvent
+from calls.review.notifications import send_digests
+from calls.review.services import post_message
+from calls.review.tasks import send_daily_digests, send_weekly_digests
 
 from .conftest import fill
 from .factories import editor_of

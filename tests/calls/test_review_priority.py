@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls.models import Application
-from calls.review_models import ApplicationPriority
-from calls.review_priority import NEUTRAL, compute_priority, refresh_priorities
-from calls.review_services import set_score
+from calls.review.models import ApplicationPriority
+from calls.review.priority import NEUTRAL, compute_priority, refresh_priorities
+from calls.review.services import set_score
 
 from .factories import CallFactory, CutOffFactory
 from .review_factories import ReviewScoreFactory, reviewer_of, under_review

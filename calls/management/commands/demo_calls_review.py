@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from calls.models import Application, Call
-from calls.review_models import Label, Message, NotificationPreference, ReviewerAssignment, ReviewNote, ReviewScore
-from calls.review_priority import refresh_priorities
-from calls.review_selectors import region_reviewers
+from calls.review.models import Label, Message, NotificationPreference, ReviewerAssignment, ReviewNote, ReviewScore
+from calls.review.priority import refresh_priorities
+from calls.review.selectors import region_reviewers
 from calls.workflow import State
 
 LABELS = [

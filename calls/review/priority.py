@@ -22,8 +22,8 @@ from django.apps import apps
 from django.db.models import Avg, QuerySet
 from django.utils import timezone
 
-from .models import Application
-from .review_models import ApplicationPriority, ReviewScore
+from ..models import Application
+from .models import ApplicationPriority, ReviewScore
 
 WEIGHTS = {"declared_risk": Decimal("0.4"), "assessed_risk": Decimal("0.3"), "motivation": Decimal("0.3")}
 RISK_VALUES = {

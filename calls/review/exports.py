@@ -15,8 +15,8 @@ import tablib
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Application, Attachment
-from .review_selectors import Column
+from ..models import Application, Attachment
+from .selectors import Column
 
 CHUNK = 64 * 1024
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from crrc.admin import RegionScopedAdminMixin, admin_regions
 
-from .admin import ApplicationAdmin, ReadOnlyInline
-from .models import Application
-from .review_models import Label, Message, NotificationPreference, ReviewerAssignment, ReviewNote, ReviewScore
+from ..admin import ApplicationAdmin, ReadOnlyInline
+from ..models import Application
+from .models import Label, Message, NotificationPreference, ReviewerAssignment, ReviewNote, ReviewScore
 
 
 class ReviewerAssignmentInline(ReadOnlyInline):

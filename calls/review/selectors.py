@@ -19,9 +19,9 @@ from establishments.models import Department
 from establishments.roles import Sector
 from establishments.selectors import crrc_staff_regions, staff_regions
 
-from .models import Answer, Application, Call
-from .review_models import Follow, Label, ReviewerAssignment, ReviewScore
-from .workflow import State
+from ..models import Answer, Application, Call
+from ..workflow import State
+from .models import Follow, Label, ReviewerAssignment, ReviewScore
 
 # ---- scope ------------------------------------------------------------------------------------------
 
@@ -285,7 +285,7 @@ def with_review_data(qs: QuerySet[Application], user) -> QuerySet[Application]:
 
 def ranking(user, call: Call) -> list[dict]:
     """Ranked list per cut-off: applications still competing for funding or decided, best priority first."""
-    from .review_priority import refresh_stale
+    from .priority import refresh_stale
 
     base = reviewable_applications(user).filter(call=call).exclude(state=State.ABANDONNE)
     refresh_stale(base)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crrc.tenancy import TenantQuerySet
 
-from .models import Application, Call
+from ..models import Application, Call
 
 
 class ReviewerAssignment(models.Model):
@@ -106,7 +106,7 @@ class ReviewScore(models.Model):
 
 
 class ApplicationPriority(models.Model):
-    """Priority of an application, computed by ``calls.review_priority`` and stored so lists can sort on it."""
+    """Priority of an application, computed by ``calls.review.priority`` and stored so lists can sort on it."""
 
     application = models.OneToOneField(
         Application, on_delete=models.CASCADE, primary_key=True, related_name="priority", verbose_name=_("candidature")
@@ -306,4 +306,4 @@ class Message(models.Model):
         return self.body[:60]
 
 
-from . import review_signals  # noqa: E402, F401  (events for reviewers' notifications)
+from . import signals  # noqa: E402, F401  (events for reviewers' notifications)

@@ -1,5 +1,5 @@
-"""Review pages for CRRC staff (ARS reviewers read only). Thin: reads from ``calls.review_selectors``, writes through
-``calls.review_services`` / ``calls.services`` (which hold the workflow and the budget guard)."""
+"""Review pages for CRRC staff (ARS reviewers read only). Thin: reads from ``calls.review.selectors``, writes through
+``calls.review.services`` / ``calls.services`` (which hold the workflow and the budget guard)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -13,9 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from establishments.selectors import staff_regions
 
-from . import eligibility, review_exports, review_services, services
-from .models import Application
-from .review_forms import (
+from .. import eligibility, services
+from ..models import Application
+from ..services import WorkflowError
+from ..workflow import State
+from . import exports as review_exports
+from . import services as review_services
+from .forms import (
     AssignForm,
     AttributeKindForm,
     BulkForm,
@@ -30,9 +34,9 @@ from .review_forms import (
     SavedFilterForm,
     ScoreForm,
 )
-from .review_models import NotificationPreference, ReviewScore, SavedFilter
-from .review_priority import refresh_stale
-from .review_selectors import (
+from .models import NotificationPreference, ReviewScore, SavedFilter
+from .priority import refresh_stale
+from .selectors import (
     _answer_value,
     filter_form,
     filtered_applications,
@@ -44,8 +48,6 @@ from .review_selectors import (
     reviewable_applications,
     reviewable_calls,
 )
-from .services import WorkflowError
-from .workflow import State
 
 PAGE_SIZE = 50
 

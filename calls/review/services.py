@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from establishments.roles import Capability
 from establishments.selectors import can
 
-from . import services
-from .models import Application, Call, ProjectKind, TransitionLog
-from .review_models import (
+from .. import services
+from ..models import Application, Call, ProjectKind, TransitionLog
+from ..services import WorkflowError
+from ..workflow import CAN_BE_DECIDED_STATES, FINAL_STATES, UNDER_REVIEW_STATES
+from .models import (
     Follow,
     Label,
     Message,
@@ -28,9 +30,7 @@ from .review_models import (
     ReviewScore,
     SavedFilter,
 )
-from .review_selectors import may_act, region_reviewers
-from .services import WorkflowError
-from .workflow import CAN_BE_DECIDED_STATES, FINAL_STATES, UNDER_REVIEW_STATES
+from .selectors import may_act, region_reviewers
 
 
 def require_reviewer(user, call: Call) -> None:
@@ -76,7 +76,7 @@ def add_note(application: Application, author, text: str) -> ReviewNote:
 
 def set_score(application: Application, reviewer, motivation: int, comment: str = "") -> ReviewScore:
     """One rating per reviewer (a second one replaces the first); the priority is recomputed at once."""
-    from .review_priority import refresh_priorities
+    from .priority import refresh_priorities
 
     require_reviewer(reviewer, application.call)
     if not 0 <= int(motivation) <= ReviewScore.MAX:
@@ -262,7 +262,7 @@ def thread_side(user, application: Application) -> str | None:
 
 def post_message(application: Application, user, body: str) -> Message:
     """A message in the thread; the other side is e-mailed after commit (applicant at once, reviewers per setting)."""
-    from . import review_notifications
+    from . import notifications as review_notifications
 
     side = thread_side(user, application)
     if side is None:

@@ -4,7 +4,7 @@ or weekly digest, or nothing (``NotificationPreference``; default: daily digest)
 * Events (new submission, correction answered, applicant message) are recorded as ``ReviewEvent`` rows.
   Reviewers who chose "instant" get one e-mail per event after commit; once an application has assigned or
   following reviewers, its correction answers and messages go only to them.
-* Digests (Celery beat, ``calls.review_tasks``) send one e-mail per reviewer listing every event of their calls since
+* Digests (Celery beat, ``calls.review.tasks``) send one e-mail per reviewer listing every event of their calls since
   their last digest; running a digest twice sends nothing new.
 * A reviewer's message is e-mailed to the applicant's members after commit.
 """
@@ -21,9 +21,9 @@ from django.utils import timezone, translation
 from crrc.links import portal_url
 from establishments.models import StaffAssignment
 
-from .models import Application, Call
-from .notifications import applicant_recipients
-from .review_models import Follow, Message, NotificationPreference, ReviewerAssignment, ReviewEvent
+from ..models import Application, Call
+from ..notifications import applicant_recipients
+from .models import Follow, Message, NotificationPreference, ReviewerAssignment, ReviewEvent
 
 Frequency = NotificationPreference.Frequency
 PERIODS = {Frequency.DAILY: datetime.timedelta(days=1), Frequency.WEEKLY: datetime.timedelta(days=7)}
@@ -52,7 +52,7 @@ def _render(template: str, context: dict) -> tuple[str, str]:
 
 
 def record_event(application: Application, kind: str) -> ReviewEvent:
-    from . import review_tasks
+    from . import tasks as review_tasks
 
     event = ReviewEvent.objects.create(call_id=application.call_id, application=application, kind=kind)
     transaction.on_commit(lambda: review_tasks.send_instant_notifications.delay(event.pk))
@@ -135,7 +135,7 @@ def send_digests(frequency: str, now=None) -> int:
 
 
 def queue_applicant_message_email(message_id: int) -> None:
-    from . import review_tasks
+    from . import tasks as review_tasks
 
     review_tasks.send_applicant_message_email.delay(message_id)
 

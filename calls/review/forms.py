@@ -3,10 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Call, CorrectionRequest
-from .review_models import Label, NotificationPreference, ReviewScore
-from .review_selectors import labels_for, region_reviewers
-from .review_services import DECISIONS
+from ..models import Call, CorrectionRequest
+from .models import Label, NotificationPreference, ReviewScore
+from .selectors import labels_for, region_reviewers
+from .services import DECISIONS
 
 
 class DecisionForm(forms.Form):

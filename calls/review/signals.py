@@ -4,9 +4,9 @@ writes a ``TransitionLog`` row for each, and this receiver turns the relevant on
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from . import review_tasks  # noqa: F401  (registers the review tasks in workers)
-from .models import TransitionLog
-from .review_models import ReviewEvent
+from ..models import TransitionLog
+from . import tasks  # noqa: F401  (registers the review tasks in workers)
+from .models import ReviewEvent
 
 EVENT_OF_TRANSITION = {
     "submit": ReviewEvent.Kind.SUBMITTED,
@@ -18,6 +18,6 @@ EVENT_OF_TRANSITION = {
 def transition_to_event(sender, instance: TransitionLog, created: bool, raw: bool = False, **kwargs) -> None:
     if raw or not created or instance.transition not in EVENT_OF_TRANSITION:
         return
-    from .review_notifications import record_event
+    from .notifications import record_event
 
     record_event(instance.application, EVENT_OF_TRANSITION[instance.transition])

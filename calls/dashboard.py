@@ -1,0 +1,89 @@
+"""Regional dashboard indicators of calls: applications by state, funding committed and paid against envelopes."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dashboards.figures import bar_of
+from dashboards.registry import Figure, Indicator, Scope, register
+
+from .models import FUNDED_STATES, Application, Call, State
+
+
+def _applications(scope: Scope):
+    return scope.in_period(Application.objects.filter(establishment__in=scope.establishments), "created_at")
+
+
+def by_state(scope: Scope) -> list[Figure]:
+    counts = dict(_applications(scope).order_by().values_list("state").annotate(n=Count("id")))
+    return [
+        Figure(
+            str(label),
+            counts[state],
+            drilldown=scope.establishments.filter(
+                pk__in=_applications(scope).filter(state=state).values("establishment")
+            ),
+        )
+        for state, label in State.choices
+        if counts.get(state)
+    ]
+
+
+def funding(scope: Scope) -> list[Figure]:
+    """Committed (granted amounts of funded applications) and paid, against the envelopes of the regions' calls."""
+    totals = (
+        _applications(scope)
+        .order_by()
+        .aggregate(
+            committed=Sum("granted_amount", filter=Q(state__in=FUNDED_STATES)),
+            paid=Sum("paid_amount"),
+            funded=Count("id", filter=Q(state__in=FUNDED_STATES)),
+        )
+    )
+    calls = scope.in_period(Call.objects.filter(region__in=scope.regions, is_published=True), "opens_at")
+    envelope = calls.order_by().aggregate(total=Sum("budget_envelope"))["total"]
+    if not totals["funded"] and not envelope:
+        return []
+    zero = Decimal(0)
+    return [
+        Figure(_("Enveloppe des appels publiés"), envelope or zero, unit="€"),
+        Figure(_("Montant engagé (dossiers acceptés)"), totals["committed"] or zero, unit="€"),
+        Figure(_("Montant versé"), totals["paid"] or zero, unit="€"),
+    ]
+
+
+def register_indicators() -> None:
+    register(
+        Indicator(
+            key="calls.by_state",
+            title=gettext_lazy("Dossiers de candidature par état"),
+            module="calls",
+            order=20,
+            compute=by_state,
+            chart=bar_of(
+                gettext_lazy("Dossiers de candidature par état"),
+                label_header=gettext_lazy("État"),
+                value_header=gettext_lazy("Dossiers"),
+            ),
+        )
+    )
+    register(
+        Indicator(
+            key="calls.funding",
+            title=gettext_lazy("Financements engagés et versés par rapport à l'enveloppe"),
+            module="calls",
+            order=21,
+            compute=funding,
+            chart=bar_of(
+                gettext_lazy("Financements engagés et versés par rapport à l'enveloppe"),
+                unit="€",
+                label_header=gettext_lazy("Montant"),
+                value_header=gettext_lazy("Euros"),
+            ),
+            description=gettext_lazy(
+                "L'enveloppe est celle des appels publiés des régions ; les montants suivent les filtres choisis."
+            ),
+        )
+    )
