@@ -12,7 +12,10 @@ from exercises.models import (
     Objective,
     Observation,
     Participant,
+    RetexAnswer,
+    RetexQuestion,
     RetexResponse,
+    RetexTemplate,
     Stimulus,
 )
 from tests.establishments.factories import EstablishmentFactory
@@ -89,3 +92,31 @@ class RetexResponseFactory(DjangoModelFactory):
         model = RetexResponse
 
     exercise = factory.SubFactory(ExerciseFactory)
+
+
+class RetexTemplateFactory(DjangoModelFactory):
+    class Meta:
+        model = RetexTemplate
+        django_get_or_create = ("slug",)
+
+    slug = "retex-tests"
+    title = "RETEX (tests)"
+
+
+class RetexQuestionFactory(DjangoModelFactory):
+    class Meta:
+        model = RetexQuestion
+
+    template = factory.SubFactory(RetexTemplateFactory)
+    category = "Alerte"
+    text = "L'alerte a été donnée rapidement"
+    order = factory.Sequence(int)
+
+
+class RetexAnswerFactory(DjangoModelFactory):
+    class Meta:
+        model = RetexAnswer
+
+    response = factory.SubFactory(RetexResponseFactory)
+    question = factory.SubFactory(RetexQuestionFactory)
+    score = 70
