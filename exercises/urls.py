@@ -30,7 +30,10 @@ urlpatterns = [
     path("<int:exercise_pk>/chronogramme/import/", views.chronogram_import, name="chronogram_import"),
     path("<int:exercise_pk>/chronogramme/export.xlsx", views.chronogram_export, name="chronogram_export"),
     path("<int:exercise_pk>/chronogramme/imprimer/", views.chronogram_print, name="chronogram_print"),
-    path("<int:exercise_pk>/export/<str:what>.<str:fmt>", views.export, name="export"),
+    path("<int:exercise_pk>/export/main-courante.<str:fmt>", views.export, {"what": "journal"}, name="export_journal"),
+    path(
+        "<int:exercise_pk>/export/chronogramme-joue.<str:fmt>", views.export, {"what": "played"}, name="export_played"
+    ),
     path("<int:exercise_pk>/console/", views.console, name="console"),
     path("<int:exercise_pk>/console/direct/", views.console_live, name="console_live"),
     path("<int:exercise_pk>/console/<int:stimulus_pk>/jouer/", views.stimulus_play, name="stimulus_play"),

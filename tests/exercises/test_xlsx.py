@@ -82,10 +82,10 @@ def test_exports_are_formula_safe(client, running_exercise, staff):
 
     services.add_journal_entry(running_exercise, staff, '=HYPERLINK("http://x")')
     client.force_login(staff)
-    response = client.get(reverse("exercises:export", args=[running_exercise.pk, "journal", "xlsx"]))
+    response = client.get(reverse("exercises:export_journal", args=[running_exercise.pk, "xlsx"]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [c.value for row in sheet.iter_rows(min_row=2) for c in row]
     assert '\'=HYPERLINK("http://x")' in values
-    response = client.get(reverse("exercises:export", args=[running_exercise.pk, "played", "csv"]))
+    response = client.get(reverse("exercises:export_played", args=[running_exercise.pk, "csv"]))
     assert response["Content-Type"].startswith("text/csv")
     assert "Décalage prévu" in response.content.decode("utf-8-sig")
