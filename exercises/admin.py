@@ -2,6 +2,7 @@
 their region with its plan, participants and chronogram. The state only moves through the workflow's actions."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from crrc.admin import RegionScopedAdminMixin
@@ -11,6 +12,7 @@ from .models import (
     EvidenceRequest,
     Exercise,
     ExerciseLog,
+    ExerciseSite,
     LogisticsItem,
     Objective,
     Observation,
@@ -48,6 +50,13 @@ class RetexQuestionInline(admin.TabularInline):
 class RetexTemplateAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "is_default"]
     inlines = [RetexQuestionInline]
+
+
+class SiteInline(admin.TabularInline):
+    model = ExerciseSite
+    extra = 0
+    autocomplete_fields = ["site"]
+    verbose_name_plural = _("autres sites de l'organisme participant à l'exercice")
 
 
 class ObjectiveInline(admin.TabularInline):
@@ -107,7 +116,7 @@ class ExerciseAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, SimpleHistoryAdm
         "reported_at",
         "cancel_reason",
     ]
-    inlines = [ObjectiveInline, ParticipantInline, LogisticsInline, StimulusInline, LogInline]
+    inlines = [SiteInline, ObjectiveInline, ParticipantInline, LogisticsInline, StimulusInline, LogInline]
 
 
 @admin.register(Observation)

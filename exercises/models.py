@@ -277,6 +277,18 @@ class ExerciseSite(models.Model):
     def __str__(self) -> str:
         return str(self.site)
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        owner = self.exercise.establishment if self.exercise_id else None
+        if owner is not None and self.site_id:
+            if not owner.organisation_id or self.site.organisation_id != owner.organisation_id:
+                raise ValidationError(
+                    {"site": _("Un site participant appartient au même organisme gestionnaire que l'établissement.")}
+                )
+            if self.site_id == owner.pk:
+                raise ValidationError({"site": _("Ce site est déjà l'établissement de l'exercice.")})
+
 
 class Objective(models.Model):
     exercise = models.ForeignKey(

@@ -83,7 +83,14 @@ def participation_summary(user, establishment) -> dict:
     live = [e for e in rows if e.state in (State.RUNNING, State.PAUSED)]
     past = [e for e in rows if e.state in FINISHED_STATES][:5]
     next_one = live[0] if live else (min(upcoming, key=lambda e: e.starts_at or now) if upcoming else None)
-    return {"next": next_one, "past": past, "establishment": establishment, "has_any": bool(rows)}
+    to_debrief = next((e for e in rows if e.state in (State.PLAYED, State.DEBRIEFED)), None)
+    return {
+        "next": next_one,
+        "past": past,
+        "to_debrief": to_debrief,
+        "establishment": establishment,
+        "has_any": bool(rows),
+    }
 
 
 # ---- the register ------------------------------------------------------------------------------------------
@@ -151,7 +158,7 @@ def register_stats(qs: QuerySet[Exercise]) -> dict:
 
 
 def register_rows(qs: QuerySet[Exercise]) -> QuerySet[Exercise]:
-    return qs.select_related("establishment", "establishment__department", "scenario").order_by(
+    return qs.select_related("establishment", "establishment__department", "scenario", "application").order_by(
         F("starts_at").desc(nulls_last=True), "-pk"
     )
 

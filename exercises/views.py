@@ -104,6 +104,7 @@ def detail(request: HttpRequest, exercise_pk: int) -> HttpResponse:
         "can_animate": can_animate(request.user, exercise),
         "editable": plan and exercise.state in EDITABLE_STATES,
         "objectives": list(exercise.objectives.all()),
+        "sites": list(exercise.sites.select_related("site")),
         "participants": list(exercise.participants.select_related("user")),
         "logistics": list(exercise.logistics.all()),
         "stimuli": list(exercise.stimuli.all()),
