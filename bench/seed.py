@@ -128,6 +128,10 @@ def seed(establishments: int, seed_value: int, workdir: Path, log) -> Seeded:
             except Exception as exc:  # noqa: BLE001 - reported in the results, the bench goes on
                 seeded.modules[model_name] = f"failed: {exc.__class__.__name__}: {exc}"[:300]
         log(f"  {model_name}: {seeded.modules[model_name]} ({seeded.timings[f'{model_name}_s']} s)")
+    with _timed(seeded, "Exercise_s"):  # issue 11: 10,000 exercises, 200,000 stimuli
+        from bench import exercises as exercise_bench
+
+        seeded.modules["Exercise"] = exercise_bench.seed(ests, rng)
     seeded.timings["total_s"] = round(sum(v for k, v in seeded.timings.items() if k != "total_s"), 2)
     return seeded
 
