@@ -233,6 +233,8 @@ class Exercise(EstablishmentOwned):
         indexes = [
             models.Index(fields=["establishment", "-starts_at"]),
             models.Index(fields=["state", "starts_at"]),
+            # The register lists the most recent first, undated last.
+            models.Index(models.F("starts_at").desc(nulls_last=True), "id", name="exercise_register_order"),
         ]
 
     def __str__(self) -> str:

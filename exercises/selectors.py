@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Avg, CharField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from establishments.selectors import crrc_staff_regions, establishments_for, staff_regions
@@ -106,7 +108,9 @@ class RegisterFilters:
 
 
 def register_queryset(user, filters: RegisterFilters) -> QuerySet[Exercise]:
-    qs = exercises_for(user).filter(establishment__region__in=staff_regions(user))
+    """The region's exercises (staff and ARS reviewers only see their regions; the region filter is the scope)."""
+    regions = list(staff_regions(user).values_list("pk", flat=True))
+    qs = Exercise.objects.filter(establishment__region_id__in=regions)
     if filters.state_group in REGISTER_GROUPS:
         qs = qs.filter(state__in=REGISTER_GROUPS[filters.state_group])
     if filters.kit_level in KitLevel.values:
@@ -142,7 +146,9 @@ def register_stats(qs: QuerySet[Exercise]) -> dict:
         .order_by("establishment__department__code")
     )
     items = ActionItem.objects.filter(
-        source_kind=SourceKind.EXERCISE_DEBRIEF, plan__establishment__in=qs.values("establishment")
+        source_kind=SourceKind.EXERCISE_DEBRIEF,
+        source_content_type=ContentType.objects.get_for_model(Exercise),
+        source_object_id__in=qs.annotate(key=Cast("pk", CharField())).values("key"),
     ).aggregate(total=Count("pk"), done=Count("pk", filter=Q(status=Status.DONE)))
     delay = groups.pop("delay")
     return {
