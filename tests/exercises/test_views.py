@@ -249,3 +249,39 @@ def test_evidence_pdf(client, running_exercise, staff, establishment):
     assert running_exercise.title in html and "Participation par fonction" in html
     client.force_login(staff)
     assert client.get(reverse("exercises:evidence", args=[establishment.pk])).status_code == 200
+
+
+def _admin_staff(region):
+    from establishments.roles import StaffKind
+    from establishments.staffing import assign_staff
+
+    user = region_staff(region)
+    assign_staff(user, region, StaffKind.CRRC_STAFF)
+    return user
+
+
+def test_admin_is_region_scoped_and_state_read_only(client, exercise):
+    staff = _admin_staff(exercise.establishment.region)
+    other_region = EstablishmentFactory().region
+    other_staff = _admin_staff(other_region)
+    client.force_login(staff)
+    changelist = client.get(reverse("admin:exercises_exercise_changelist"))
+    assert changelist.status_code == 200 and exercise.title in changelist.text
+    change = client.get(reverse("admin:exercises_exercise_change", args=[exercise.pk]))
+    assert change.status_code == 200 and 'name="state"' not in change.text
+    client.force_login(other_staff)
+    assert exercise.title not in client.get(reverse("admin:exercises_exercise_changelist")).text
+    response = client.get(reverse("admin:exercises_exercise_change", args=[exercise.pk]))
+    assert response.status_code in (302, 404)
+
+
+def test_admin_transition_action_applies_guards(client, exercise):
+    client.force_login(_admin_staff(exercise.establishment.region))
+    response = client.post(
+        reverse("admin:exercises_exercise_changelist"),
+        {"action": "workflow_mark_ready", "_selected_action": [exercise.pk]},
+        follow=True,
+    )
+    assert "directeur" in response.text
+    exercise.refresh_from_db()
+    assert exercise.state == State.DRAFT
