@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from action_plans.workflow import Priority
 from crrc.tenancy import get_for_user_or_404
-from establishments.selectors import establishments_for, staff_regions
+from establishments.selectors import crrc_staff_regions, establishments_for, staff_regions
 
 from . import forms, selectors, services, xlsx
 from .choices import EDITABLE_STATES, LIVE_STATES, ReactionScore, State
@@ -649,7 +649,13 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exercises/register.html",
-        {"form": form, "stats": selectors.register_stats(qs), "rows": rows, "query": request.GET.urlencode()},
+        {
+            "form": form,
+            "stats": selectors.register_stats(qs),
+            "rows": rows,
+            "query": request.GET.urlencode(),
+            "can_create": crrc_staff_regions(request.user).exists(),
+        },
     )
 
 

