@@ -27,6 +27,7 @@ class SourceKind(models.TextChoices):
     ASSESSMENT_ANSWER = "assessment_answer", _("Réponse à une évaluation")
     EXERCISE_DEBRIEF = "exercise_debrief", _("Retour d'expérience d'exercice")
     AUDIT_FINDING = "audit_finding", _("Constat d'audit")
+    INCIDENT = "incident", _("Retour d'expérience d'incident")
     MANUAL = "manual", _("Saisie manuelle")
 
 

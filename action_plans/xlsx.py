@@ -12,7 +12,6 @@ round-trip format.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
@@ -27,6 +26,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from crrc.exports import safe_cell, unescape_cell
+from crrc.uploads import ArchiveBounds, check_archive
 from establishments.models import Establishment
 
 from . import selectors, services
@@ -125,7 +126,7 @@ def _export_plan(establishment: Establishment, items) -> bytes:
             "version": item.version,
         }
         for index, column in enumerate(COLUMNS, start=1):
-            cell = sheet.cell(row=row, column=index, value=values[column.key])
+            cell = sheet.cell(row=row, column=index, value=safe_cell(values[column.key]))
             cell.alignment = Alignment(
                 wrap_text=column.key in {"title", "description", "abandon_reason"}, vertical="top"
             )
@@ -265,27 +266,24 @@ def check_xlsx_upload(upload) -> None:
             code="size",
         )
     try:
-        upload.seek(0)
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-            total = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
+        infos = check_archive(upload, ArchiveBounds(max_total_bytes=MAX_UNCOMPRESSED, max_entry_bytes=MAX_UNCOMPRESSED))
+    except ValidationError as exc:
+        if exc.code == "archive_bomb":
+            raise ValidationError(_("Le classeur décompressé est trop volumineux."), code="size") from exc
         raise ValidationError(
             _("Ce fichier n'est pas un classeur Excel (.xlsx) valide, malgré son extension."), code="content"
         ) from exc
-    finally:
-        upload.seek(0)
+    names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise ValidationError(
             _("Ce fichier n'est pas un classeur Excel (.xlsx) valide, malgré son extension."), code="content"
         )
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise ValidationError(_("Les classeurs contenant des macros sont refusés."), code="macro")
-    if total > MAX_UNCOMPRESSED:
-        raise ValidationError(_("Le classeur décompressé est trop volumineux."), code="size")
 
 
 def _text(value) -> str:
+    value = unescape_cell(value)  # the export escaped formula-like text (crrc.exports)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

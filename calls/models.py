@@ -301,7 +301,10 @@ class RequiredDocument(models.Model):
     accepted_types = models.JSONField(
         _("types acceptés"),
         default=list,
-        help_text=_("Parmi : %(types)s") % {"types": ", ".join(FILE_TYPES)},
+        # Static on purpose: a help text built from FILE_TYPES would need a migration each time a module adds a type.
+        help_text=_(
+            "Codes de types de fichiers, par exemple pdf, docx, xlsx ; un code inconnu est refusé avec la liste."
+        ),
     )
     max_size_mb = models.PositiveIntegerField(_("taille maximale (Mo)"), default=10)
     template = models.FileField(_("modèle à télécharger"), upload_to="calls/templates/", blank=True)
@@ -327,7 +330,10 @@ class RequiredDocument(models.Model):
         unknown = [t for t in self.accepted_types if t not in FILE_TYPES]
         if unknown:
             raise ValidationError(
-                {"accepted_types": _("Types inconnus : %(types)s.") % {"types": ", ".join(map(str, unknown))}}
+                {
+                    "accepted_types": _("Types inconnus : %(types)s. Types possibles : %(known)s.")
+                    % {"types": ", ".join(map(str, unknown)), "known": ", ".join(FILE_TYPES)}
+                }
             )
 
     @property

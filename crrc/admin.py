@@ -15,15 +15,24 @@ What it does, for anyone who is not a superuser:
   all go through it: another region's object is "not found" (the admin redirects with a message, or 404).
 * Foreign-key and many-to-many choices are limited the same way, by reusing the scoping of the related model's own
   admin (any admin registered with this mixin), so a form cannot attach a row to another region's establishment.
+* List filters on a relation (``"region"``, ``"call"``, ``"establishment__department"``…) offer only the related
+  rows the user's regions reach: an Occitanie officer's filter lists Occitanie's departments, not France's.
 * simple-history's history pages (which otherwise fall back to the history table) answer 404 outside the scope.
+
+File fields of these admins and of their inlines show the stored file's name without a link
+(``PrivateFileWidget``): media are private (``MEDIA_URL`` is None, files are served by access-checking views), so
+the stock widget's ``file.url`` answered 500 on every change page with a file (a demo call's document template).
 
 Superusers see everything. ARS reviewers have no ``StaffAssignment`` of kind ``crrc_staff``, hence no admin rows
 (and no model permissions: they use the read-only dashboards). Model permissions come from the "Équipe CRRC"
 group, which ``establishments.staffing`` keeps in sync with staff assignments.
 """
 
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.contrib.admin import RelatedFieldListFilter, RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.widgets import AdminFileWidget
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -45,11 +54,67 @@ def admin_regions(request) -> QuerySet[Region] | None:
     return Region.objects.filter(pk__in=cached)
 
 
+class PrivateFileWidget(AdminFileWidget):
+    """The admin's file input for private media: the current file by name, no link to a ``file.url``."""
+
+    template_name = "admin/widgets/private_file_input.html"
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", ""))
+
+
+def _private_files(admin_or_inline) -> None:
+    overrides = dict(admin_or_inline.formfield_overrides)
+    overrides[models.FileField] = {**overrides.get(models.FileField, {}), "widget": PrivateFileWidget}
+    admin_or_inline.formfield_overrides = overrides
+
+
+def _scoped_choices(filter_, field, request, model_admin, base_choices):
+    """Keep the related rows the related model's own scoped admin lets this user see."""
+    regions = admin_regions(request)
+    related_admin = model_admin.admin_site._registry.get(field.remote_field.model)
+    if regions is None or not isinstance(related_admin, RegionScopedAdminMixin):
+        return base_choices
+    visible = related_admin.scope_queryset(field.remote_field.model._default_manager.all(), request)
+    ordering = filter_.field_admin_ordering(field, request, model_admin)
+    return field.get_choices(include_blank=False, limit_choices_to={"pk__in": visible.values("pk")}, ordering=ordering)
+
+
+class ScopedRelatedFieldListFilter(RelatedFieldListFilter):
+    """A relation's list filter offering only the related rows of the user's regions."""
+
+    def field_choices(self, field, request, model_admin):
+        scoped = _scoped_choices(self, field, request, model_admin, None)
+        return super().field_choices(field, request, model_admin) if scoped is None else scoped
+
+
+class ScopedRelatedOnlyFieldListFilter(RelatedOnlyFieldListFilter):
+    """``RelatedOnlyFieldListFilter`` (related rows in use) intersected with the user's regions."""
+
+    def field_choices(self, field, request, model_admin):
+        in_use = super().field_choices(field, request, model_admin)
+        scoped = _scoped_choices(self, field, request, model_admin, None)
+        if scoped is None:
+            return in_use
+        allowed = {pk for pk, _label in scoped}
+        return [(pk, label) for pk, label in in_use if pk in allowed]
+
+
 class RegionScopedAdminMixin:
     """Limit an admin's rows and relation choices to the requesting CRRC staff member's regions."""
 
     # Lookup path(s) from the model to its Region: "region", "establishment__region", ("a__region", "b__region").
     region_lookup: str | tuple[str, ...] = "region"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _private_files(self)
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            _private_files(inline)
+        return inlines
 
     def _region_lookups(self) -> tuple[str, ...]:
         return (self.region_lookup,) if isinstance(self.region_lookup, str) else tuple(self.region_lookup)
@@ -67,6 +132,25 @@ class RegionScopedAdminMixin:
 
     def get_queryset(self, request) -> QuerySet:
         return self.scope_queryset(super().get_queryset(request), request)
+
+    def get_list_filter(self, request):
+        """Relation filters (plain names or Django's related filters) become their region-scoped versions."""
+        scoped = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str):
+                try:
+                    field = get_fields_from_path(self.model, entry)[-1]
+                except FieldDoesNotExist:
+                    field = None
+                if field is not None and field.is_relation and field.remote_field is not None:
+                    entry = (entry, ScopedRelatedFieldListFilter)
+            elif isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], type):
+                if issubclass(entry[1], RelatedOnlyFieldListFilter):
+                    entry = (entry[0], ScopedRelatedOnlyFieldListFilter)
+                elif issubclass(entry[1], RelatedFieldListFilter):
+                    entry = (entry[0], ScopedRelatedFieldListFilter)
+            scoped.append(entry)
+        return scoped
 
     def _scope_related(self, formfield, db_field, request):
         if formfield is None or not hasattr(formfield, "queryset"):

@@ -1,8 +1,12 @@
-"""MFA is mandatory for staff: until they set it up, every page sends them to the MFA set-up."""
+"""MFA is mandatory for staff, and checked per session.
+
+A staff user without a second factor is sent to the set-up; one who has a second factor but whose session did not
+pass it (a password-only log-in, a session opened before the rule) is sent to allauth's MFA step
+(``mfa_reauthenticate``), then back to the page asked for.
+"""
 
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -10,8 +14,10 @@ from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from accounts.mfa import has_second_factor, session_passed_mfa
 from establishments.selectors import is_staff_user
 
 # Paths a staff user without MFA may still reach: MFA set-up itself, logout, e-mail and password management,
@@ -27,12 +33,13 @@ class StaffMfaRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(ALLOWED_PREFIXES)
-            and is_staff_user(user)
-            and not Authenticator.objects.filter(user=user).exclude(type=Authenticator.Type.RECOVERY_CODES).exists()
+            user is None
+            or not user.is_authenticated
+            or request.path.startswith(ALLOWED_PREFIXES)
+            or not is_staff_user(user)
         ):
+            return self.get_response(request)
+        if not has_second_factor(user):
             messages.warning(
                 request,
                 _(
@@ -41,6 +48,11 @@ class StaffMfaRequiredMiddleware:
                 ),
             )
             return redirect(reverse("mfa_activate_totp"))
+        if not session_passed_mfa(request, user):
+            messages.warning(
+                request, _("Confirmez votre connexion avec votre second facteur (code de l'application ou clé).")
+            )
+            return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
 

@@ -1,4 +1,4 @@
-"""Checks for every file a user uploads: type by content (not by name), size, emptiness and name.
+"""Checks for every file a user uploads: type by content (not by name), size, emptiness, name and archive bounds.
 
 Any app accepting a file calls ``validate_upload(file, accepted_types, max_bytes)`` (or uses ``UploadValidator`` on
 a form field). It returns the detected type and a safe display name, or raises ``ValidationError`` in French.
@@ -27,6 +27,7 @@ FILE_TYPES: dict[str, FileType] = {
     "pdf": FileType("PDF", (".pdf",), "application/pdf"),
     "png": FileType("PNG", (".png",), "image/png"),
     "jpeg": FileType("JPEG", (".jpg", ".jpeg"), "image/jpeg"),
+    "webp": FileType("WebP", (".webp",), "image/webp"),
     "docx": FileType(
         "Word (DOCX)", (".docx",), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     ),
@@ -59,6 +60,79 @@ _OOXML_ROOTS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
 
 
+# Archive bounds (ODS/XLSX/DOCX… are zip files): a 400 KB ODS whose ``mimetype`` entry inflated to 400 MB was
+# accepted (issue 9). Declared sizes are checked before anything is read; Python's zipfile then never inflates an
+# entry past its declared size (a lying header ends in a CRC error), so the declared sizes bound the memory used.
+MAX_ARCHIVE_ENTRIES = 10_000
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 256 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+# Below this size an entry may compress as much as it likes (a blank style sheet is mostly spaces).
+RATIO_FREE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ArchiveBounds:
+    max_entries: int = MAX_ARCHIVE_ENTRIES
+    max_entry_bytes: int = MAX_ENTRY_BYTES
+    max_total_bytes: int = MAX_ARCHIVE_BYTES
+    max_ratio: int = MAX_COMPRESSION_RATIO
+
+
+DEFAULT_BOUNDS = ArchiveBounds()
+
+
+def _archive_too_large() -> ValidationError:
+    return ValidationError(
+        _(
+            "Ce fichier compressé se décompresse en un volume anormalement grand (possible « bombe zip ») : il est "
+            "refusé. Enregistrez le document à nouveau depuis votre logiciel et déposez-le."
+        ),
+        code="archive_bomb",
+    )
+
+
+def check_archive(file, bounds: ArchiveBounds = DEFAULT_BOUNDS) -> list[zipfile.ZipInfo]:
+    """Refuse an archive whose entries, declared sizes or compression ratios exceed ``bounds``; return its entries.
+
+    ``file`` is a binary file object or bytes. Raises ``ValidationError`` in French (damaged archive, bomb).
+    """
+    import io
+
+    stream = io.BytesIO(file) if isinstance(file, bytes | bytearray) else file
+    try:
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ValidationError(
+            _("Le fichier est endommagé : son contenu compressé ne peut pas être lu. Enregistrez-le à nouveau."),
+            code="archive_damaged",
+        ) from exc
+    finally:
+        if not isinstance(file, bytes | bytearray):
+            file.seek(0)
+    if len(infos) > bounds.max_entries:
+        raise _archive_too_large()
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio_applies = info.file_size > RATIO_FREE_BYTES
+        if (
+            info.file_size > bounds.max_entry_bytes
+            or total > bounds.max_total_bytes
+            or (ratio_applies and info.file_size > bounds.max_ratio * max(info.compress_size, 1))
+        ):
+            raise _archive_too_large()
+    return infos
+
+
+def read_entry(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """Read one entry, never more than ``limit`` bytes (whatever its header says)."""
+    with archive.open(name) as entry:
+        return entry.read(limit)
+
+
 def _read_head(file, size: int = 8192) -> bytes:
     file.seek(0)
     head = file.read(size)
@@ -67,12 +141,16 @@ def _read_head(file, size: int = 8192) -> bytes:
 
 
 def _detect_zip(file) -> str | None:
+    check_archive(file)  # a bomb or a damaged archive is refused here, before any entry is read
     try:
         file.seek(0)
         with zipfile.ZipFile(file) as archive:
             names = archive.namelist()
             if "mimetype" in names:
-                return _ODF_MIMETYPES.get(archive.read("mimetype").strip())
+                # OpenDocument macros live in Basic/ (StarBasic) or Scripts/ (Python, JavaScript…).
+                if any(name.startswith(("Basic/", "Scripts/")) for name in names):
+                    return "macro"
+                return _ODF_MIMETYPES.get(read_entry(archive, "mimetype", 100).strip())
             if "[Content_Types].xml" in names:
                 for root, kind in _OOXML_ROOTS.items():
                     if any(name.startswith(root) for name in names):
@@ -109,6 +187,8 @@ def detect_type(file) -> str | None:
         return "png"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
     if head.startswith(b"PK\x03\x04"):
         return _detect_zip(file)
     if _looks_like_text(head) and not head.lstrip().startswith((b"<", b"#!")):

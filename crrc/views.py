@@ -3,11 +3,15 @@
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -111,7 +115,46 @@ def branding_css(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @cache_control(max_age=3600, public=True)
 def branding_logo(request: HttpRequest, code: str) -> FileResponse:
+    """The region's logo, always as an image: its type is read from the content, never from its name.
+
+    A stored file that is not a PNG, JPEG or WebP (uploaded before the check existed: ``logo.html``) is not served.
+    """
+    from establishments.validators import LOGO_TYPES
+
+    from .uploads import FILE_TYPES, detect_type
+
     region = get_object_or_404(Region, code=code)
     if not region.logo:
         raise Http404
-    return FileResponse(region.logo.open("rb"))
+    try:
+        handle = region.logo.open("rb")
+    except OSError as exc:
+        raise Http404 from exc
+    kind = detect_type(handle)
+    if kind not in LOGO_TYPES:
+        handle.close()
+        raise Http404
+    file_type = FILE_TYPES[kind]
+    response = FileResponse(
+        handle, content_type=file_type.mime, filename=f"logo{file_type.extensions[0]}", as_attachment=False
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_not_required
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin has no log-in form of its own: allauth's (rate limits, MFA step) serves it, then comes back.
+
+    Django's admin form would authenticate with a password alone; it is never reached, GET or POST.
+    """
+    next_url = request.POST.get("next") or request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
+        next_url = reverse("admin:index")
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect(next_url)
+        # Signed in without admin access: allauth would send them straight back here.
+        raise PermissionDenied
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")

@@ -9,17 +9,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from import_export.admin import ExportMixin, ImportExportModelAdmin
-from import_export.formats import base_formats
+from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from crrc.admin import RegionScopedAdminMixin, admin_regions
 
 from . import services, staffing
+from .finess import FinessFormatError
 from .models import (
     AccessRequest,
     Department,
@@ -30,8 +33,18 @@ from .models import (
     Organisation,
     Region,
     StaffAssignment,
+    VerifiedDomain,
 )
-from .resources import EstablishmentResource, FinessCSV
+from .resources import (
+    ADMIN_IMPORT_MAX_BYTES,
+    ADMIN_IMPORT_MAX_ROWS,
+    EstablishmentResource,
+    FinessCSV,
+    FinessODS,
+    FinessXLSX,
+    ImportRefused,
+    too_large_message,
+)
 from .validators import normalise_finess
 
 
@@ -59,6 +72,23 @@ class RegionAdmin(RegionScopedAdminMixin, ExportMixin, SimpleHistoryAdmin):
         (_("Région"), {"fields": ("code", "name", "ars_name", "grades_name")}),
         (_("CRRC"), {"fields": ("crrc_name", "contact_email", "hostname")}),
         (_("Charte graphique"), {"fields": ("logo", "primary_colour", "secondary_colour")}),
+        (
+            _("Pied de page : contact, mentions légales, accessibilité, données personnelles"),
+            {
+                "fields": (
+                    ("contact_phone", "postal_address"),
+                    "legal_notice",
+                    ("accessibility_status", "accessibility_contact"),
+                    "accessibility_statement",
+                    "dpo_contact",
+                    "privacy_notice",
+                ),
+                "description": _(
+                    "Ces textes s'affichent sur les pages publiques du pied de page. Un champ vide affiche le texte "
+                    "par défaut du portail, rédigé à partir du nom du GRADeS, de l'ARS et du contact du CRRC."
+                ),
+            },
+        ),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -83,8 +113,37 @@ class EstablishmentCategoryAdmin(admin.ModelAdmin):
     search_fields = ["code", "label", "aggregate_code", "aggregate_label"]
 
 
+def organisation_outside_regions(organisation: Organisation, request) -> list[str]:
+    """Names of the regions, outside the officer's, where the organisation holds establishments (or is filed)."""
+    regions = admin_regions(request)
+    if regions is None or organisation.pk is None:
+        return []
+    allowed = set(regions.values_list("pk", flat=True))
+    held = set(organisation.establishments.values_list("region_id", flat=True))
+    if organisation.region_id:
+        held.add(organisation.region_id)
+    return list(Region.objects.filter(pk__in=held - allowed).order_by("name").values_list("name", flat=True))
+
+
+def organisations_actable(queryset: QuerySet, request) -> QuerySet:
+    """Organisations whose establishments (and own region) are all in the officer's regions."""
+    regions = admin_regions(request)
+    if regions is None:
+        return queryset
+    outside = Establishment.objects.exclude(region__in=regions).values("organisation_id")
+    return queryset.exclude(pk__in=outside).exclude(
+        region__isnull=False, region__in=Region.objects.exclude(pk__in=regions)
+    )
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(RegionScopedAdminMixin, ExportMixin, SimpleHistoryAdmin):
+    """An organisation may span regions: an officer edits one only when all its establishments are in their regions.
+
+    Otherwise the page is read-only and says why; an organisation's region is never an officer's edit once created
+    (it decided which CRRC handles it).
+    """
+
     region_lookup = ("region", "establishments__region")
     list_display = ["name", "finess", "siren", "region", "establishment_count"]
     list_filter = [("region", RelatedOnlyFieldListFilter)]
@@ -100,11 +159,54 @@ class OrganisationAdmin(RegionScopedAdminMixin, ExportMixin, SimpleHistoryAdmin)
     def establishment_count(self, obj) -> int:
         return obj.establishment_total
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or not organisation_outside_regions(obj, request)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and not request.user.is_superuser:
+            return (*readonly, "region")
+        return readonly
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        outside = organisation_outside_regions(obj, request) if obj is not None else []
+        if outside and request.method == "GET":
+            messages.info(
+                request,
+                gettext(
+                    "Lecture seule : cet organisme gestionnaire a aussi des établissements en %(regions)s. Seul un "
+                    "administrateur national peut le modifier ; ses rattachements se limitent aux régions accordées."
+                )
+                % {"regions": ", ".join(outside)},
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class FinessImportForm(ImportForm):
+    """The file is bounded before it is even read (the admin import is for a department, not the country)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["import_file"].help_text = _(
+            "CSV FINESS (extraction ou fichier etalab), XLSX ou ODS : %(mb)d Mo et %(rows)s lignes au plus. Les "
+            "extractions régionales ou nationales s'importent avec la commande « manage.py import_finess »."
+        ) % {"mb": ADMIN_IMPORT_MAX_BYTES // 2**20, "rows": f"{ADMIN_IMPORT_MAX_ROWS:,}".replace(",", " ")}
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > ADMIN_IMPORT_MAX_BYTES:
+            raise ValidationError(too_large_message())
+        return upload
+
 
 @admin.register(Establishment)
 class EstablishmentAdmin(RegionScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [EstablishmentResource]
-    import_formats = [FinessCSV, base_formats.XLSX, base_formats.ODS]
+    import_formats = [FinessCSV, FinessXLSX, FinessODS]
+    import_form_class = FinessImportForm
     list_display = ["finess", "name", "category", "sector", "department", "city", "is_ose"]
     list_filter = [
         ("region", RelatedOnlyFieldListFilter),
@@ -139,15 +241,51 @@ class EstablishmentAdmin(RegionScopedAdminMixin, ImportExportModelAdmin, SimpleH
     def has_export_permission(self, request) -> bool:
         return self.has_view_permission(request)
 
+    def add_data_read_fail_error_to_form(self, form, e) -> None:
+        """French, and what to do, instead of import-export's "'BadZipFile' encountered while trying to read file"."""
+        if isinstance(e, ImportRefused | FinessFormatError):
+            message = str(e)
+        elif isinstance(e, UnicodeDecodeError):
+            message = gettext(
+                "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 » et importez-le à nouveau."
+            )
+        else:
+            message = gettext(
+                "Le fichier n'a pas pu être lu : vérifiez que le format choisi (CSV, XLSX ou ODS) est bien celui du "
+                "fichier et qu'il n'est pas endommagé."
+            )
+        form.add_error("import_file", message)
+
     def get_import_resource_kwargs(self, request, **kwargs):
         regions = admin_regions(request)
         allowed = None if regions is None else set(regions.values_list("pk", flat=True))
         return {**super().get_import_resource_kwargs(request, **kwargs), "allowed_region_ids": allowed}
 
 
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "establishment", "organisation", "role", "regions"]
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation, regions = cleaned.get("organisation"), cleaned.get("regions")
+        if organisation is not None and not regions:
+            self.add_error(
+                "regions",
+                ValidationError(
+                    _("Choisissez les régions où ce rattachement donne accès aux établissements de l'organisme.")
+                ),
+            )
+        if cleaned.get("establishment") is not None and regions:
+            self.add_error("regions", ValidationError(_("Un rattachement à un établissement ne prend pas de régions.")))
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(RegionScopedAdminMixin, UserEmailMixin, NoDeleteMixin, ExportMixin, SimpleHistoryAdmin):
-    region_lookup = ("establishment__region", "organisation__region", "organisation__establishments__region")
+    form = MembershipAdminForm
+    region_lookup = ("establishment__region", "regions", "organisation__region")
     list_display = [
         "user",
         "user_email",
@@ -163,8 +301,27 @@ class MembershipAdmin(RegionScopedAdminMixin, UserEmailMixin, NoDeleteMixin, Exp
     search_fields = ["user__email", "user__last_name", "=establishment__finess", "establishment__name"]
     search_help_text = _("E-mail ou nom de la personne, FINESS ou raison sociale de l'établissement.")
     autocomplete_fields = ["user", "establishment", "organisation"]
+    filter_horizontal = ()
     readonly_fields = ["is_active", "deactivated_at", "deactivated_by", "created_at"]
     actions = ["deactivate"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "organisation" and formfield is not None:
+            formfield.queryset = organisations_actable(formfield.queryset, request)
+        return formfield
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or obj.organisation_id is None:
+            return True
+        # Regions granted outside the officer's, or an organisation spanning regions: a national administrator's.
+        regions = admin_regions(request)
+        if regions is None:
+            return True
+        granted_outside = obj.regions.exclude(pk__in=regions).exists()
+        return not granted_outside and not organisation_outside_regions(obj.organisation, request)
 
     @admin.action(description=_("Désactiver les rattachements sélectionnés"), permissions=["change"])
     def deactivate(self, request, queryset) -> None:
@@ -186,17 +343,51 @@ class RefuseForm(forms.Form):
 @admin.register(AccessRequest)
 class AccessRequestAdmin(RegionScopedAdminMixin, UserEmailMixin, NoDeleteMixin, admin.ModelAdmin):
     region_lookup = "establishment__region"
-    list_display = ["user", "user_email", "establishment", "role", "status", "created_at", "decided_at", "decided_by"]
-    list_filter = ["status", "role"]
+    list_display = [
+        "user",
+        "user_email",
+        "establishment",
+        "role",
+        "function",
+        "without_director",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    ]
+    list_filter = ["status", "without_director", "role"]
     list_select_related = ["user", "establishment", "decided_by"]
     search_fields = ["user__email", "=establishment__finess", "establishment__name"]
     actions = ["approve", "refuse"]
+    fieldsets = (
+        (_("Demandeur"), {"fields": ("user", "user_email", "claimant_addresses", "function", "role", "message")}),
+        (_("Fiche FINESS de l'établissement"), {"fields": ("establishment", "finess_record", "without_director")}),
+        (_("Décision"), {"fields": ("status", "created_at", "decided_at", "decided_by", "decision_reason")}),
+    )
 
     def has_add_permission(self, request) -> bool:
         return False  # a claim is made by the claimant, in the portal
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields] + ["user_email", "claimant_addresses", "finess_record"]
+
+    @admin.display(description=_("adresses vérifiées du demandeur"))
+    def claimant_addresses(self, obj) -> str:
+        return ", ".join(sorted(services.user_emails(obj.user))) or gettext("aucune adresse vérifiée")
+
+    @admin.display(description=_("fiche FINESS"))
+    def finess_record(self, obj):
+        establishment = obj.establishment
+        return format_html(
+            "{} – {}<br>{} {} {}<br>{}<br>{}",
+            establishment.finess,
+            establishment.name,
+            establishment.address,
+            establishment.postal_code,
+            establishment.city,
+            establishment.category or "",
+            establishment.organisation or gettext("sans organisme gestionnaire"),
+        )
 
     def _decide(self, request, queryset, decide) -> None:
         done = 0
@@ -240,6 +431,46 @@ class AccessRequestAdmin(RegionScopedAdminMixin, UserEmailMixin, NoDeleteMixin, 
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
             },
         )
+
+
+class VerifiedDomainForm(forms.ModelForm):
+    class Meta:
+        model = VerifiedDomain
+        fields = ["domain", "region", "establishment", "organisation", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        region, establishment, organisation = (
+            cleaned.get("region"),
+            cleaned.get("establishment"),
+            cleaned.get("organisation"),
+        )
+        if bool(establishment) == bool(organisation):
+            raise ValidationError(_("Choisissez un établissement ou un organisme gestionnaire (l'un des deux)."))
+        if region and establishment and establishment.region_id != region.pk:
+            self.add_error("establishment", ValidationError(_("Cet établissement n'est pas dans la région choisie.")))
+        if region and organisation and not organisation.establishments.filter(region=region).exists():
+            self.add_error(
+                "organisation", ValidationError(_("Cet organisme n'a aucun établissement dans la région choisie."))
+            )
+        return cleaned
+
+
+@admin.register(VerifiedDomain)
+class VerifiedDomainAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
+    """E-mail domains the CRRC has checked: their owners take the seat of an establishment without director at once."""
+
+    form = VerifiedDomainForm
+    list_display = ["domain", "establishment", "organisation", "region", "created_by", "created_at"]
+    list_filter = [("region", RelatedOnlyFieldListFilter)]
+    list_select_related = ["establishment", "organisation", "region", "created_by"]
+    search_fields = ["domain", "=establishment__finess", "establishment__name", "organisation__name"]
+    autocomplete_fields = ["establishment", "organisation"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Invitation)

@@ -23,9 +23,18 @@ class ClaimForm(forms.Form):
         choices=Role.choices,
         initial=Role.MEMBER,
         help_text=_(
-            "Si l'établissement n'a encore aucun directeur sur le portail, vous en devenez le directeur ; sinon un "
-            "directeur ou le CRRC valide votre demande avec ce rôle."
+            "Un directeur de l'établissement valide votre demande avec ce rôle. Si l'établissement n'a encore aucun "
+            "directeur sur le portail, c'est le CRRC qui vérifie votre demande et vous nomme directeur."
         ),
+    )
+    function = forms.CharField(
+        label=_("Intitulé de votre poste"),
+        required=False,
+        max_length=150,
+        help_text=_(
+            "Par exemple « Directeur des systèmes d'information » : le CRRC le lit pour vérifier votre demande."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
     message = forms.CharField(
         label=_("Message pour le directeur (facultatif)"),

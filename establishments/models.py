@@ -8,7 +8,15 @@ from simple_history.models import HistoricalRecords
 from crrc.tenancy import TenantQuerySet
 
 from .roles import Role, Sector, StaffKind
-from .validators import validate_finess, validate_hex_colour
+from .validators import validate_email_domain, validate_finess, validate_hex_colour, validate_hostname, validate_logo
+
+
+class AccessibilityStatus(models.TextChoices):
+    """The three compliance statuses of the RGAA (référentiel général d'amélioration de l'accessibilité)."""
+
+    COMPLIANT = "totalement_conforme", _("Totalement conforme")
+    PARTIAL = "partiellement_conforme", _("Partiellement conforme")
+    NON_COMPLIANT = "non_conforme", _("Non conforme")
 
 
 class Region(models.Model):
@@ -24,14 +32,60 @@ class Region(models.Model):
         _("nom d'hôte du portail"),
         max_length=200,
         blank=True,
-        help_text=_("Quand le portail est servi sous ce nom, il prend les couleurs de cette région."),
+        help_text=_(
+            "Quand le portail est servi sous ce nom, il prend les couleurs de cette région ; les liens des e-mails "
+            "de la région y mènent. Nom d'hôte seul, par exemple « crrc.esante-occitanie.fr »."
+        ),
+        validators=[validate_hostname],
     )
-    logo = models.FileField(_("logo"), upload_to="branding/", blank=True)
+    logo = models.FileField(
+        _("logo"),
+        upload_to="branding/",
+        blank=True,
+        validators=[validate_logo],
+        help_text=_("PNG, JPEG ou WebP, 1 Mo au plus."),
+    )
     primary_colour = models.CharField(
         _("couleur principale"), max_length=7, default="#1f4e79", validators=[validate_hex_colour]
     )
     secondary_colour = models.CharField(
         _("couleur secondaire"), max_length=7, default="#0f7b6c", validators=[validate_hex_colour]
+    )
+    # Footer pages (legal notice, accessibility statement, personal data, contact). Blank texts fall back to the
+    # portal's defaults (templates/crrc/legal/), written from the fields above: each region only adds what differs.
+    contact_phone = models.CharField(_("téléphone du CRRC"), max_length=30, blank=True)
+    postal_address = models.TextField(_("adresse postale du CRRC"), blank=True)
+    legal_notice = models.TextField(
+        _("mentions légales"),
+        blank=True,
+        help_text=_("Éditeur, directeur de la publication, hébergeur. Laissez vide pour le texte par défaut."),
+    )
+    accessibility_status = models.CharField(
+        _("état de conformité RGAA"),
+        max_length=30,
+        choices=AccessibilityStatus.choices,
+        default=AccessibilityStatus.NON_COMPLIANT,
+        help_text=_("« Non conforme » tant qu'aucun audit RGAA complet n'a été réalisé."),
+    )
+    accessibility_statement = models.TextField(
+        _("déclaration d'accessibilité"),
+        blank=True,
+        help_text=_("Résultats d'audit, dérogations, contenus non accessibles. Laissez vide pour le texte par défaut."),
+    )
+    accessibility_contact = models.EmailField(
+        _("contact accessibilité"), blank=True, help_text=_("Vide : l'e-mail de contact du CRRC.")
+    )
+    privacy_notice = models.TextField(
+        _("données personnelles"),
+        blank=True,
+        help_text=_(
+            "Finalités, durées de conservation, droits propres à la région. Laissez vide pour le texte par défaut."
+        ),
+    )
+    dpo_contact = models.EmailField(
+        _("délégué à la protection des données"),
+        blank=True,
+        help_text=_("E-mail du DPO du GRADeS. Vide : l'e-mail de contact du CRRC."),
     )
 
     history = HistoricalRecords()
@@ -47,6 +101,14 @@ class Region(models.Model):
     @property
     def portal_name(self) -> str:
         return self.crrc_name or f"CRRC {self.name}"
+
+    @property
+    def accessibility_email(self) -> str:
+        return self.accessibility_contact or self.contact_email
+
+    @property
+    def dpo_email(self) -> str:
+        return self.dpo_contact or self.contact_email
 
 
 class Department(models.Model):
@@ -173,6 +235,13 @@ class MembershipQuerySet(models.QuerySet):
     def active(self) -> "MembershipQuerySet":
         return self.filter(is_active=True)
 
+    def covering(self, establishment: "Establishment") -> "MembershipQuerySet":
+        """Memberships giving access to ``establishment``: its own, and its organisation's granted for its region."""
+        condition = Q(establishment=establishment)
+        if establishment.organisation_id:
+            condition |= Q(organisation_id=establishment.organisation_id, regions=establishment.region_id)
+        return self.filter(condition)
+
 
 class Membership(models.Model):
     """A person's role in an establishment or an organisation. Deactivated, never deleted."""
@@ -200,6 +269,16 @@ class Membership(models.Model):
         verbose_name=_("organisme gestionnaire"),
     )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    # An organisation may hold establishments in several regions: its membership opens those of these regions only.
+    regions = models.ManyToManyField(
+        Region,
+        blank=True,
+        related_name="+",
+        verbose_name=_("régions couvertes"),
+        help_text=_(
+            "Rattachement à un organisme gestionnaire : donne accès à ses établissements de ces régions seulement."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
     deactivated_at = models.DateTimeField(_("désactivée le"), null=True, blank=True)
@@ -267,6 +346,15 @@ class AccessRequest(models.Model):
         verbose_name=_("établissement"),
     )
     role = models.CharField(_("rôle demandé"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    function = models.CharField(_("fonction déclarée"), max_length=150, blank=True)
+    without_director = models.BooleanField(
+        _("établissement sans directeur"),
+        default=False,
+        help_text=_(
+            "Premier rattachement d'un établissement sans directeur actif : seule l'équipe du CRRC le valide, après "
+            "avoir vérifié l'identité du demandeur."
+        ),
+    )
     message = models.TextField(_("message"), blank=True)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("demandée le"), default=timezone.now)
@@ -308,6 +396,72 @@ class AccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.establishment} ({self.get_status_display()})"
+
+
+class VerifiedDomain(models.Model):
+    """An e-mail domain the CRRC has verified for an establishment or an organisation (in one region).
+
+    Someone whose verified address is on such a domain may take the director's seat of an establishment without an
+    active director at once; anyone else's first claim waits for the CRRC.
+    """
+
+    domain = models.CharField(
+        _("domaine de messagerie"),
+        max_length=253,
+        validators=[validate_email_domain],
+        help_text=_("La partie après « @ » des adresses de l'établissement, par exemple « chu-toulouse.fr »."),
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="verified_domains", verbose_name=_("région")
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="verified_domains",
+        verbose_name=_("établissement"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="verified_domains",
+        verbose_name=_("organisme gestionnaire"),
+        help_text=_("Le domaine vaut pour les établissements de l'organisme situés dans la région choisie."),
+    )
+    note = models.CharField(_("comment il a été vérifié"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vérifié par"),
+    )
+    created_at = models.DateTimeField(_("vérifié le"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("domaine de messagerie vérifié")
+        verbose_name_plural = _("domaines de messagerie vérifiés")
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(establishment__isnull=False, organisation__isnull=True))
+                | (Q(establishment__isnull=True, organisation__isnull=False)),
+                name="verified_domain_exactly_one_holder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain} – {self.establishment or self.organisation}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = self.domain.strip().lower().rstrip(".")
+        super().save(*args, **kwargs)
 
 
 class Invitation(models.Model):

@@ -6,10 +6,17 @@ mapping as ``manage.py import_finess``: no rule is written twice. A rejected row
 preview, with the reason; a file without the required columns is refused before any row is read.
 """
 
+import io
+import zipfile
+
 import tablib
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.formats import base_formats
+
+from crrc.exports import unescape_dataset
+from crrc.uploads import ArchiveBounds, check_archive
 
 from .finess import (
     FinessFormat,
@@ -21,7 +28,7 @@ from .finess import (
     sniff_delimiter,
 )
 from .finess_import import CleanRow, ReferenceData, RowRejected, clean_row, establishment_values
-from .models import Establishment
+from .models import Establishment, Region
 
 # Header-extract columns filled from an official etalab file's rows, so that the admin accepts both formats.
 ETALAB_AS_HEADER = {
@@ -44,12 +51,119 @@ ETALAB_AS_HEADER = {
 }
 
 
+# The admin import is for a department's rows or a batch of corrections: it validates every row and previews them
+# in one request. A regional or national extract (9,000 to 95,000 rows) goes through ``manage.py import_finess``,
+# which streams the file in batches (issue 9: a 30 MB CSV held a worker for 10 minutes and 5 GB).
+ADMIN_IMPORT_MAX_BYTES = 3 * 1024 * 1024
+ADMIN_IMPORT_MAX_ROWS = 5_000
+ADMIN_IMPORT_ARCHIVE_BOUNDS = ArchiveBounds(max_entries=200, max_entry_bytes=40 * 2**20, max_total_bytes=50 * 2**20)
+
+
+class ImportRefused(ValueError):
+    """A file the admin import will not read; the message is French and shown next to the file field."""
+
+
+def too_large_message() -> str:
+    return _(
+        "Ce fichier dépasse ce que l'import de l'administration accepte (%(mb)d Mo, %(rows)s lignes) : importez les "
+        "extractions régionales ou nationales avec la commande « manage.py import_finess » (demandez-le à "
+        "l'exploitant du portail), ou découpez le fichier par département."
+    ) % {"mb": ADMIN_IMPORT_MAX_BYTES // 2**20, "rows": f"{ADMIN_IMPORT_MAX_ROWS:,}".replace(",", " ")}
+
+
+def check_size(data) -> None:
+    if len(data) > ADMIN_IMPORT_MAX_BYTES:
+        raise ImportRefused(too_large_message())
+
+
+def check_rows(count: int) -> None:
+    if count > ADMIN_IMPORT_MAX_ROWS:
+        raise ImportRefused(too_large_message())
+
+
+def check_spreadsheet_archive(data: bytes, kind: str) -> None:
+    """Bounded archive (no zip bomb), the right structure, no macro; French messages for damaged files."""
+    try:
+        infos = check_archive(data, ADMIN_IMPORT_ARCHIVE_BOUNDS)
+    except ValidationError as exc:
+        raise ImportRefused(exc.messages[0]) from exc
+    names = {info.filename for info in infos}
+    if any(name.lower().endswith("vbaproject.bin") or name.startswith(("Basic/", "Scripts/")) for name in names):
+        raise ImportRefused(_("Les classeurs contenant des macros sont refusés : enregistrez-le sans macro."))
+    expected = "xl/workbook.xml" if kind == "xlsx" else "content.xml"
+    if expected not in names:
+        raise ImportRefused(
+            _("Ce fichier n'est pas un classeur %(kind)s valide : vérifiez le format choisi.") % {"kind": kind.upper()}
+        )
+
+
+class FinessXLSX(base_formats.XLSX):
+    """XLSX read row by row (openpyxl read-only) and stopped past the row limit, after the archive checks."""
+
+    def create_dataset(self, in_stream):
+        import openpyxl
+
+        check_size(in_stream)
+        check_spreadsheet_archive(in_stream, "xlsx")
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+            rows = book.active.iter_rows(values_only=True)
+            dataset = tablib.Dataset(headers=[("" if v is None else str(v)) for v in next(rows, ())])
+            for count, row in enumerate(rows, start=1):
+                check_rows(count)
+                if any(value is not None for value in row):
+                    dataset.append(row)
+            book.close()
+            dataset = unescape_dataset(dataset)
+        except ImportRefused:
+            raise
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+            raise ImportRefused(
+                _("Le classeur est endommagé ou illisible : enregistrez-le à nouveau au format XLSX.")
+            ) from exc
+        return dataset
+
+
+class FinessODS(base_formats.ODS):
+    """import-export files ODS under text formats (it would decode the zip as UTF-8): read it as the binary it is."""
+
+    def is_binary(self) -> bool:
+        return True
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        check_size(in_stream)
+        check_spreadsheet_archive(in_stream, "ods")
+        try:
+            dataset = super().create_dataset(in_stream, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - odfpy raises many kinds; the message says what to do
+            raise ImportRefused(
+                _("Le classeur est endommagé ou illisible : enregistrez-le à nouveau au format ODS.")
+            ) from exc
+        check_rows(len(dataset))
+        return unescape_dataset(dataset)
+
+
 class FinessCSV(base_formats.CSV):
     """CSV read like ``import_finess`` reads it: the separator comes from the header (``;`` for FINESS extracts,
     ``,`` for the admin's own export), and an official etalab file is turned into the header layout."""
 
     def create_dataset(self, in_stream, **kwargs):
-        text = in_stream.decode("utf-8-sig") if isinstance(in_stream, bytes) else in_stream
+        check_size(in_stream)
+        # A FINESS extract is at most a few lines per establishment: more lines than that is refused before parsing.
+        newline = b"\n" if isinstance(in_stream, bytes) else "\n"
+        check_rows(in_stream.count(newline) - 1)
+        try:
+            text = in_stream.decode("utf-8-sig") if isinstance(in_stream, bytes) else in_stream
+        except UnicodeDecodeError as exc:
+            raise ImportRefused(
+                _(
+                    "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 » (Excel : Enregistrer "
+                    "sous › CSV UTF-8) et importez-le à nouveau."
+                )
+            ) from exc
         first_line = text.split("\n", 1)[0]
         try:
             is_etalab = detect_format(first_line) is FinessFormat.ETALAB
@@ -62,7 +176,7 @@ class FinessCSV(base_formats.CSV):
                 dataset.append([getattr(row, attribute) for attribute in ETALAB_AS_HEADER.values()])
             return dataset
         kwargs.setdefault("delimiter", sniff_delimiter(first_line))
-        return super().create_dataset(text, **kwargs)
+        return unescape_dataset(super().create_dataset(text, **kwargs))
 
 
 def _column(attribute: str, column_name: str) -> fields.Field:
@@ -156,9 +270,34 @@ class EstablishmentResource(resources.ModelResource):
                 continue
             seen[cleaned.finess] = line
             self._cleaned[number] = cleaned
+        self._refuse_region_changes()
         valid = [row for row in self._cleaned.values() if isinstance(row, CleanRow)]
         self._refs.ensure_categories()
         self._organisation_ids = self._refs.ensure_organisations(valid)
+
+    def _refuse_region_changes(self) -> None:
+        """An existing establishment is looked up by FINESS across all regions: a row may update it only when it
+        is in the importer's regions, and never move it to another region (issue 9: an officer renamed another
+        region's establishment and moved it into theirs). Moves between regions go through ``import_finess``."""
+        rows = {cleaned.finess: number for number, cleaned in self._cleaned.items() if isinstance(cleaned, CleanRow)}
+        existing = Establishment.objects.filter(finess__in=list(rows)).values_list(
+            "finess", "region_id", "region__name"
+        )
+        names = dict(Region.objects.values_list("pk", "name"))
+        for finess, region_id, region_name in existing:
+            number = rows[finess]
+            target = self._cleaned[number].values["region_id"]
+            if self.allowed_region_ids is not None and region_id not in self.allowed_region_ids:
+                self._cleaned[number] = (
+                    f"{finess} : cet établissement appartient à la région {region_name}, que vous ne gérez pas ; "
+                    "la ligne est refusée."
+                )
+            elif target != region_id:
+                self._cleaned[number] = (
+                    f"{finess} : cette ligne déplacerait l'établissement de la région {region_name} vers la région "
+                    f"{names.get(target, target)} ; un changement de région passe par l'import national "
+                    "(commande import_finess), pas par l'administration."
+                )
 
     def import_instance(self, instance, row, **kwargs) -> None:
         cleaned = self._cleaned.get(kwargs.get("row_number", 0))

@@ -17,6 +17,7 @@ class Capability(models.TextChoices):
     FILL_ASSESSMENTS = "fill_assessments", _("Remplir les évaluations")
     MANAGE_ACTION_PLAN = "manage_action_plan", _("Gérer le plan d'action")
     MANAGE_AWARENESS = "manage_awareness", _("Gérer la sensibilisation")
+    HANDLE_INCIDENTS = "handle_incidents", _("Déclarer et suivre les incidents cyber")
     VIEW = "view", _("Consulter")
 
 
@@ -28,6 +29,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.FILL_ASSESSMENTS,
             Capability.MANAGE_ACTION_PLAN,
             Capability.MANAGE_AWARENESS,
+            Capability.HANDLE_INCIDENTS,
             Capability.VIEW,
         }
     ),

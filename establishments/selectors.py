@@ -26,13 +26,17 @@ def crrc_staff_regions(user) -> QuerySet[Region]:
 
 
 def _membership_scope(memberships: QuerySet[Membership]) -> Q:
-    """Direct memberships and memberships of the establishment's organisation.
+    """Direct memberships, and organisation memberships for the organisation's establishments of their regions.
 
-    Uncorrelated ``IN`` subqueries, not ``EXISTS`` per establishment row: PostgreSQL evaluates each once and
-    hashes it (measured at regional scale, 5,000 establishments: 4 ms instead of 21 ms per call).
+    The direct part is an uncorrelated ``IN`` subquery (PostgreSQL evaluates it once and hashes it). An
+    organisation may span regions (issue 9): its membership opens only the establishments of the regions it was
+    granted for, hence the (organisation, region) pair read from the membership's regions.
     """
+    grants = Membership.regions.through.objects.filter(
+        membership__in=memberships.filter(organisation__isnull=False).values("pk")
+    )
     return Q(pk__in=memberships.filter(establishment__isnull=False).values("establishment_id")) | Q(
-        organisation_id__in=memberships.filter(organisation__isnull=False).values("organisation_id")
+        Exists(grants.filter(membership__organisation_id=OuterRef("organisation_id"), region_id=OuterRef("region_id")))
     )
 
 
@@ -74,13 +78,7 @@ def is_staff_user(user) -> bool:
 
 
 def active_memberships(establishment: Establishment) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(is_active=True)
-        .filter(
-            Q(establishment=establishment) | Q(organisation__isnull=False, organisation=establishment.organisation_id)
-        )
-        .select_related("user", "organisation")
-    )
+    return Membership.objects.filter(is_active=True).covering(establishment).select_related("user", "organisation")
 
 
 # --- Onboarding pages ----------------------------------------------------------------------------------------
@@ -92,7 +90,11 @@ def my_establishments_list(user) -> QuerySet[Establishment]:
 
     own_role = Membership.objects.filter(user=user, is_active=True, establishment=OuterRef("pk")).values("role")[:1]
     organisation_role = Membership.objects.filter(
-        user=user, is_active=True, organisation=OuterRef("organisation"), organisation__isnull=False
+        user=user,
+        is_active=True,
+        organisation=OuterRef("organisation"),
+        organisation__isnull=False,
+        regions=OuterRef("region"),
     ).values("role")[:1]
     return (
         member_establishments(user)
@@ -104,11 +106,8 @@ def my_establishments_list(user) -> QuerySet[Establishment]:
 
 def establishment_memberships(establishment: Establishment) -> QuerySet[Membership]:
     """Every membership, active and past, giving access to the establishment (direct or through its organisation)."""
-    tenant = Q(establishment=establishment)
-    if establishment.organisation_id:
-        tenant |= Q(organisation_id=establishment.organisation_id)
     return (
-        Membership.objects.filter(tenant)
+        Membership.objects.covering(establishment)
         .select_related("user", "organisation", "deactivated_by")
         .order_by("-is_active", "role", "user__last_name", "user__email")
     )

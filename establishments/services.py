@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import AccessRequest, Establishment, Invitation, Membership
+from .models import AccessRequest, Establishment, Invitation, Membership, VerifiedDomain
 from .roles import Capability, Role, StaffKind
 from .selectors import can, crrc_staff_regions
 from .validators import finess_error, normalise_finess
@@ -78,10 +78,7 @@ def _send(template: str, recipients: list[str], context: dict) -> None:
 def _director_emails(establishment: Establishment) -> list[str]:
     return list(
         Membership.objects.filter(is_active=True, role=Role.DIRECTOR)
-        .filter(
-            Q(establishment=establishment)
-            | Q(organisation__isnull=False, organisation_id=establishment.organisation_id)
-        )
+        .covering(establishment)
         .values_list("user__email", flat=True)
     )
 
@@ -123,21 +120,40 @@ def find_establishment_by_finess(value: str) -> Establishment:
 
 
 def _has_director(establishment: Establishment) -> bool:
-    return (
-        Membership.objects.filter(is_active=True, role=Role.DIRECTOR)
-        .filter(
-            Q(establishment=establishment)
-            | Q(organisation__isnull=False, organisation_id=establishment.organisation_id)
-        )
-        .exists()
-    )
+    return Membership.objects.filter(is_active=True, role=Role.DIRECTOR).covering(establishment).exists()
+
+
+def verified_domain_for(user, establishment: Establishment) -> VerifiedDomain | None:
+    """The CRRC-verified domain of one of the user's verified addresses, for this establishment or its organisation.
+
+    An organisation's domain counts in the region it was verified for only (an organisation may span regions).
+    """
+    domains = {email.rsplit("@", 1)[-1] for email in user_emails(user) if "@" in email}
+    if not domains:
+        return None
+    holder = Q(establishment=establishment)
+    if establishment.organisation_id:
+        holder |= Q(organisation_id=establishment.organisation_id, region_id=establishment.region_id)
+    return VerifiedDomain.objects.filter(holder, domain__in=domains).first()
 
 
 def claim_establishment(
-    user, finess: str, message: str = "", role: str = Role.MEMBER, base_url: str | None = None
+    user,
+    finess: str,
+    message: str = "",
+    role: str = Role.MEMBER,
+    base_url: str | None = None,
+    function: str = "",
 ) -> ClaimResult:
-    """First claimant of an establishment without director becomes its director; later ones ask for access."""
+    """Claim an establishment: an access request, decided by a director or, without one, by the region's CRRC.
+
+    Without an active director, nobody vouches for the claimant: the request goes to the region's CRRC staff, who
+    see the FINESS record, the claimant's e-mail and stated function. Only a claimant whose verified address is on
+    a domain the CRRC verified for the establishment (or its organisation) becomes director at once. Until a
+    request is approved the claimant has no membership, hence sees nothing of the establishment.
+    """
     found = find_establishment_by_finess(finess)
+    function = (function or getattr(user, "job_title", "") or "").strip()[:150]
     with transaction.atomic():
         # Lock the establishment: two first claimants at once are serialised here, the second sees the first.
         establishment = Establishment.objects.select_for_update(of=("self",)).select_related("region").get(pk=found.pk)
@@ -148,7 +164,10 @@ def claim_establishment(
                 % {"name": establishment.name, "finess": establishment.finess},
                 code="already_member",
             )
-        if establishment.organisation_id and active.filter(organisation_id=establishment.organisation_id).exists():
+        if (
+            establishment.organisation_id
+            and active.filter(organisation_id=establishment.organisation_id, regions=establishment.region_id).exists()
+        ):
             raise OnboardingError(
                 _(
                     "Vous avez déjà accès à « %(name)s » par votre rattachement à l'organisme gestionnaire "
@@ -170,17 +189,30 @@ def claim_establishment(
                 code="already_pending",
             )
         context = {"establishment": establishment, "user": user, "base_url": _base_url(base_url)}
-        if not _has_director(establishment):
-            membership = Membership.objects.create(user=user, establishment=establishment, role=Role.DIRECTOR)
-            _send("claim_director", [user.email], {**context, "membership": membership})
-            _send("claim_director_crrc", _crrc_emails(establishment), {**context, "membership": membership})
-            return ClaimResult(establishment=establishment, membership=membership)
+        without_director = not _has_director(establishment)
+        if without_director:
+            domain = verified_domain_for(user, establishment)
+            if domain is not None:
+                membership = Membership.objects.create(user=user, establishment=establishment, role=Role.DIRECTOR)
+                context = {**context, "membership": membership, "verified_domain": domain}
+                _send("claim_director", [user.email], context)
+                _send("claim_director_crrc", _crrc_emails(establishment), context)
+                return ClaimResult(establishment=establishment, membership=membership)
         access_request = AccessRequest.objects.create(
-            user=user, establishment=establishment, role=role, message=message.strip()
+            user=user,
+            establishment=establishment,
+            # Without a director, the claimant asks for the director's seat: the CRRC appoints the first director.
+            role=Role.DIRECTOR if without_director else role,
+            message=message.strip(),
+            function=function,
+            without_director=without_director,
         )
         context["access_request"] = access_request
         _send("access_request_received", [user.email], context)
-        _send("access_request_to_directors", _director_emails(establishment), context)
+        if without_director:
+            _send("access_request_to_crrc", _crrc_emails(establishment), context)
+        else:
+            _send("access_request_to_directors", _director_emails(establishment), context)
         return ClaimResult(establishment=establishment, access_request=access_request)
 
 

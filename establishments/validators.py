@@ -75,3 +75,49 @@ def is_valid_siret(value: str) -> bool:
 def validate_hex_colour(value: str) -> None:
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value or ""):
         raise ValidationError(_("Couleur attendue au format #RRGGBB."), code="invalid_colour")
+
+
+# A DNS host name (RFC 1123): labels of letters, digits and inner hyphens, at least one dot, no port, no scheme.
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def hostname_error(value: str) -> str | None:
+    host = (value or "").strip().lower().rstrip(".")
+    if not host or len(host) > 253 or "." not in host:
+        return _("Nom d'hôte attendu, par exemple « crrc.esante-occitanie.fr » (sans https:// ni chemin).")
+    if not all(_HOST_LABEL.match(label) for label in host.split(".")) or host.split(".")[-1].isdigit():
+        return _(
+            "Ce nom d'hôte n'est pas valide : lettres sans accent, chiffres, tirets et points seulement, "
+            "sans https://, chemin, port ni espace (par exemple « crrc.esante-occitanie.fr »)."
+        )
+    return None
+
+
+def validate_hostname(value: str) -> None:
+    error = hostname_error(value)
+    if error:
+        raise ValidationError(error, code="invalid_hostname")
+
+
+def validate_email_domain(value: str) -> None:
+    """The part after the « @ » of an e-mail address, e.g. « chu-toulouse.fr »."""
+    if "@" in (value or ""):
+        raise ValidationError(_("Saisissez le domaine seul, sans « @ » : par exemple « chu-toulouse.fr »."))
+    error = hostname_error(value)
+    if error:
+        raise ValidationError(
+            _("Domaine de messagerie attendu, par exemple « chu-toulouse.fr »."), code="invalid_domain"
+        )
+
+
+LOGO_TYPES = ("png", "jpeg", "webp")
+LOGO_MAX_BYTES = 1024 * 1024
+
+
+def validate_logo(value) -> None:
+    """A region's logo: PNG, JPEG or WebP read from its content (an SVG can carry script: refused)."""
+    from crrc.uploads import validate_upload
+
+    if getattr(value, "_committed", True):
+        return  # the stored logo, checked when it was uploaded
+    validate_upload(value, LOGO_TYPES, LOGO_MAX_BYTES)

@@ -132,6 +132,7 @@ def claim(request: HttpRequest) -> HttpResponse:
                 message=form.cleaned_data["message"],
                 role=form.cleaned_data["role"],
                 base_url=_base_url(request),
+                function=form.cleaned_data["function"],
             )
         except services.OnboardingError as exc:
             form.add_error("finess", exc.message)
@@ -143,14 +144,18 @@ def claim(request: HttpRequest) -> HttpResponse:
                     % {"name": result.establishment.name},
                 )
                 return redirect("establishments:home", establishment_pk=result.establishment.pk)
-            messages.info(
-                request,
-                _(
+            if result.access_request.without_director:
+                notice = _(
+                    "Votre demande pour rejoindre « %(name)s » est envoyée au CRRC : l'établissement n'a pas encore de "
+                    "directeur sur le portail, le CRRC vérifie votre demande avant de vous ouvrir l'accès. Vous "
+                    "recevrez un e-mail."
+                )
+            else:
+                notice = _(
                     "Votre demande pour rejoindre « %(name)s » est envoyée : un directeur de l'établissement ou le "
                     "CRRC va la traiter. Vous recevrez un e-mail."
                 )
-                % {"name": result.establishment.name},
-            )
+            messages.info(request, notice % {"name": result.establishment.name})
             return redirect("establishments:mine")
     return render(request, "establishments/claim.html", {"form": form})
 

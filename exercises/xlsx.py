@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from calls.review.exports import _cell as safe_cell
+from crrc.exports import safe_cell, unescape_cell
 
 from .choices import Cell, Channel
 from .models import Exercise
@@ -79,7 +79,8 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    # A text the export escaped (leading quote before = + - @) comes back as it was typed.
+    return str(unescape_cell(value)).strip()
 
 
 def read_chronogram(upload) -> ImportReport:

@@ -15,11 +15,12 @@ import tablib
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from crrc.exports import safe_cell
+
 from ..models import Application, Attachment
 from .selectors import Column
 
 CHUNK = 64 * 1024
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
@@ -28,15 +29,11 @@ FORMATS = {
 
 
 def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (int, float)):
-        return value
-    text = str(value)
-    # An answer typed by an applicant must not run as a formula in the reviewer's spreadsheet.
-    return "'" + text if text[:1] in FORMULA_PREFIXES else text
+    # An answer typed by an applicant must not run as a formula in the reviewer's spreadsheet. Everything but
+    # numbers is written as text, as the columns format it.
+    if value is None or isinstance(value, int | float | Decimal):
+        return safe_cell(value)
+    return safe_cell(str(value))
 
 
 def rows(applications: QuerySet[Application], columns: list[Column]) -> Iterator[list]:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "action_plans",
     "assessments",
     "dashboards",
+    "incidents",
     "exercises",
 ]
 
@@ -106,6 +107,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's SQLite: a writer waits up to 20 s for the lock instead of failing with "database is locked", and
+    # write transactions take the lock when they begin (no deferred upgrade that deadlocks two concurrent POSTs).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Every form renders with Bootstrap classes, errors next to the field and a summary at the top.
 FORM_RENDERER = "crrc.forms.BootstrapFormRenderer"
@@ -240,6 +245,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "action_plans.tasks.send_overdue_digests",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
+    # Incidents: the director and RSSI reminded of each step due within the hour (once per step).
+    "incidents-step-reminders": {"task": "incidents.tasks.send_step_reminders", "schedule": 900.0},
     # Calls: at closing, submitted applications go to review (drafts stay drafts); drafts reminded 2 days before.
     "calls-close-due-calls": {"task": "calls.tasks.close_due_calls", "schedule": 300.0},
     "calls-draft-reminders": {"task": "calls.tasks.remind_drafts_before_closing", "schedule": 900.0},
@@ -257,6 +264,33 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=6, minute=0),
     },
 }
+
+# Every admin export (django-import-export) escapes formula-like text: see crrc/exports.py.
+from crrc.exports import SAFE_EXPORT_FORMATS  # noqa: E402
+
+EXPORT_FORMATS = SAFE_EXPORT_FORMATS
+
+# --- Cache ------------------------------------------------------------------------------------------
+# Shared by every worker and process: login rate limits (allauth counts attempts in the cache) must be one counter
+# for the three gunicorn workers, not three. Redis when configured (CACHE_URL, else REDIS_URL, else a redis://
+# broker); local memory only for the demo without Redis.
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or ""
+if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHE_URL = CELERY_BROKER_URL
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "crrc",
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Reverse proxies in front of the portal that append to X-Forwarded-For: allauth takes the client's address from
+# that header only that many hops deep (0: the socket's address; behind nginx/traefik: 1).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # --- Security (hardened further in production) -------------------------------------------------
 SECURE_CSP = {

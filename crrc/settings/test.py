@@ -7,6 +7,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Undefined template variables fail loudly during tests.
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "<<UNDEFINED:%s>>"  # noqa: F405
 ACCOUNT_RATE_LIMITS = False
+# Each test process keeps its own cache (tests of rate limits turn them on and clear it); production and the gates'
+# servers use Redis (base settings).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests choose per test whether Celery is eager; default eager so that unit tests need no worker.
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405

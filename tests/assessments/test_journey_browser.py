@@ -71,7 +71,7 @@ def test_fill_self_assessment_see_kit_plan_actions_and_download_synthesis(page: 
     # 4. Submit: the recommended kit and the recommendation.
     page.get_by_role("button", name="Soumettre l'évaluation").click()
     expect(page.get_by_role("heading", name=re.compile("Niveau : Kit débutant"))).to_be_visible()
-    expect(page.get_by_role("table", name=re.compile("Scores par thème"))).to_contain_text("0 / 10 pts")
+    expect(page.get_by_role("table", name=re.compile("Score par thème"))).to_contain_text("0 / 10 pts")
     recommendation = page.get_by_role(
         "checkbox", name=re.compile("Identifier les utilisateurs disposant de privilèges")
     )

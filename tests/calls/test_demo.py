@@ -32,3 +32,22 @@ def test_demo_calls_is_idempotent_and_has_an_open_edition_of_each(regions):
     idf = open_calls.get(region__code="11")
     assert idf.funding_amount == 4000
     assert {r.kind for r in idf.rules.all()} >= {"self_assessment", "declared_date_within", "declared_yes_with_proof"}
+
+
+def test_demo_opens_an_aap_in_occitanie_that_the_demo_accounts_can_apply_to(regions):
+    from calls import eligibility
+    from establishments.models import Membership
+    from tests.calls.factories import editor_of
+
+    occitanie = RegionFactory(code="76", name="Occitanie")
+    aude = DepartmentFactory(code="11", region=occitanie)
+    hospital = EstablishmentFactory(department=aude, name="CH CARCASSONNE")
+    ehpad = EstablishmentFactory(ehpad=True, department=aude, name="EHPAD DE LUZENAC")
+    for establishment in (hospital, ehpad):
+        editor_of(establishment)
+    call_command("demo_calls")
+    call = Call.objects.open_at().get(region=occitanie)
+    assert call.kind == Call.Kind.AAP and call.funding_amount == 4000
+    for establishment in (hospital, ehpad):
+        assert eligibility.evaluate(call, establishment).may_apply, establishment
+    assert Membership.objects.filter(establishment__region=occitanie).count() == 2

@@ -14,6 +14,19 @@ from tests.establishments.factories import EstablishmentFactory, MembershipFacto
 pytestmark = pytest.mark.django_db
 
 NAV = re.compile(r'<nav id="navigation".*?</nav>', re.S)
+# The entries of the apps this test was written with; later modules' entries are checked by their own tests.
+CORE_LABELS = {
+    "Accueil",
+    "Mes établissements",
+    "Évaluations",
+    "Plan d'action",
+    "Appels à projets",
+    "Mon compte",
+    "Tableau de bord régional",
+    "Évaluations de la région",
+    "Instruction",
+    "Administration",
+}
 LINK = re.compile(r'<a class="nav-link" href="([^"]+)"( aria-current="page")?>([^<]+)</a>')
 
 
@@ -36,7 +49,8 @@ def test_a_member_sees_the_establishment_side_only(client, establishment):
 
     items = menu(client, director)
 
-    assert list(items) == [
+    # Modules add their own entries (incidents, offers…); the core ones keep their order and the staff ones never show.
+    assert [label for label in items if label in CORE_LABELS] == [
         "Accueil",
         "Mes établissements",
         "Évaluations",
@@ -44,6 +58,7 @@ def test_a_member_sees_the_establishment_side_only(client, establishment):
         "Appels à projets",
         "Mon compte",
     ]
+    assert not {"Tableau de bord régional", "Instruction", "Administration", "Évaluations de la région"} & set(items)
     assert items["Mes établissements"] == (reverse("establishments:mine"), True)
 
 
@@ -52,7 +67,7 @@ def test_crrc_staff_see_the_regions_work_and_the_admin(client, establishment):
 
     items = menu(client, staff, "/")
 
-    assert list(items) == [
+    assert [label for label in items if label in CORE_LABELS] == [
         "Accueil",
         "Tableau de bord régional",
         "Plan d'action",
@@ -61,6 +76,7 @@ def test_crrc_staff_see_the_regions_work_and_the_admin(client, establishment):
         "Administration",
         "Mon compte",
     ]
+    assert "Mes établissements" not in items and "Appels à projets" not in items
     assert items["Accueil"] == ("/", True)
 
 

@@ -15,6 +15,7 @@ from establishments.models import (
     Organisation,
     Region,
     StaffAssignment,
+    VerifiedDomain,
 )
 from establishments.roles import Role, Sector, StaffKind
 from establishments.validators import luhn_ok
@@ -132,10 +133,32 @@ class UserFactory(DjangoModelFactory):
 class MembershipFactory(DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     establishment = factory.SubFactory(EstablishmentFactory)
     role = Role.MEMBER
+
+    @factory.post_generation
+    def regions(obj, create, extracted, **kwargs):
+        """An organisation membership covers the given regions; by default those of the organisation's
+        establishments existing at that point (pass ``regions=[...]`` to grant fewer)."""
+        if not create or obj.organisation_id is None:
+            return
+        if extracted is None:
+            extracted = Region.objects.filter(establishments__organisation=obj.organisation).distinct()
+        obj.regions.set(extracted)
+
+
+class VerifiedDomainFactory(DjangoModelFactory):
+    """A domain the CRRC verified for an establishment (its region)."""
+
+    class Meta:
+        model = VerifiedDomain
+
+    establishment = factory.SubFactory(EstablishmentFactory)
+    region = factory.SelfAttribute("establishment.region")
+    domain = "chu-exemple.fr"
 
 
 class StaffAssignmentFactory(DjangoModelFactory):

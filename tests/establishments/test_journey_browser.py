@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from establishments.models import Invitation, Membership
 from establishments.roles import Role
 
-from .factories import EstablishmentFactory
+from .factories import EstablishmentFactory, VerifiedDomainFactory
 
 PASSWORD = "Phare-Corail-2026!"
 CONFIRM_LINK = re.compile(r"https?://\S+/accounts/confirm-email/\S+/")
@@ -51,6 +51,8 @@ def _sign_up_and_verify(page: Page, base: str, email: str, from_login_page: bool
 
 def test_sign_up_claim_invite_accept_and_download(page: Page, live_server, browser):
     establishment = EstablishmentFactory(ehpad=True, name="EHPAD Les Glycines")
+    # The CRRC verified the EHPAD's mail domain: its director's first claim needs no approval.
+    VerifiedDomainFactory(establishment=establishment, domain="ehpad-glycines.fr")
     base = live_server.url
     console_errors: list[str] = []
     page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)

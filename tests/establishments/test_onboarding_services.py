@@ -20,6 +20,7 @@ from .factories import (
     OrganisationFactory,
     StaffAssignmentFactory,
     UserFactory,
+    VerifiedDomainFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +35,67 @@ def _error(callable_, *args, **kwargs) -> OnboardingError:
 # --- Claim ---------------------------------------------------------------------------------------------------
 
 
-def test_first_claimant_becomes_director(django_capture_on_commit_callbacks, mailoutbox):
+def test_first_claim_without_director_waits_for_the_crrc(django_capture_on_commit_callbacks, mailoutbox):
+    """Issue 9: nobody becomes director of an establishment without one just by claiming it."""
+    establishment = EstablishmentFactory(name="CH de Lodève")
+    staff = StaffAssignmentFactory(region=establishment.region).user
+    user = UserFactory(email="inconnu@gmail.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.claim_establishment(user, establishment.finess, function="Cadre de santé")
+    assert result.membership is None and not result.is_director
+    request = result.access_request
+    assert (request.status, request.role, request.without_director) == (
+        AccessRequest.Status.PENDING,
+        Role.DIRECTOR,
+        True,
+    )
+    assert request.function == "Cadre de santé"
+    assert not Membership.objects.filter(user=user).exists()
+    to_crrc = [m for m in mailoutbox if staff.email in m.to]
+    assert len(to_crrc) == 1
+    assert establishment.finess in to_crrc[0].body and user.email in to_crrc[0].body
+    assert "Cadre de santé" in to_crrc[0].body
+    # The CRRC approves: the claimant becomes the first director.
+    membership = services.approve_access_request(request, staff)
+    assert membership.role == Role.DIRECTOR
+
+
+def test_first_claimant_on_a_verified_domain_becomes_director(django_capture_on_commit_callbacks, mailoutbox):
     establishment = EstablishmentFactory()
-    user = UserFactory()
+    VerifiedDomainFactory(establishment=establishment, domain="ch-lodeve.fr")
+    user = UserFactory(email="direction@ch-lodeve.fr")
     with django_capture_on_commit_callbacks(execute=True):
         result = services.claim_establishment(user, establishment.finess)
     assert result.is_director
     assert Membership.objects.get(user=user, establishment=establishment).role == Role.DIRECTOR
     assert any(user.email in m.to and "directeur" in m.subject for m in mailoutbox)
+
+
+def test_an_organisation_domain_counts_in_its_region_only():
+    organisation = OrganisationFactory()
+    here = EstablishmentFactory(organisation=organisation)
+    elsewhere = EstablishmentFactory(organisation=organisation, department__code="75", department__region__code="11")
+    VerifiedDomainFactory(establishment=None, organisation=organisation, region=here.region, domain="groupe.fr")
+    assert services.claim_establishment(UserFactory(email="a@groupe.fr"), here.finess).is_director
+    assert not services.claim_establishment(UserFactory(email="b@groupe.fr"), elsewhere.finess).is_director
+
+
+def test_an_unverified_address_on_the_domain_is_not_enough():
+    establishment = EstablishmentFactory()
+    VerifiedDomainFactory(establishment=establishment, domain="ch-lodeve.fr")
+    user = UserFactory(email="direction@ch-lodeve.fr", verified=False)
+    assert services.claim_establishment(user, establishment.finess).access_request is not None
+
+
+def test_after_the_last_director_leaves_a_claim_waits_for_the_crrc():
+    from establishments import staffing
+
+    director = MembershipFactory(role=Role.DIRECTOR)
+    staff = StaffAssignmentFactory(region=director.establishment.region).user
+    staffing.deactivate_membership_as_staff(director, staff)
+    result = services.claim_establishment(UserFactory(), director.establishment.finess)
+    assert result.access_request.without_director
+    assert not result.is_director
 
 
 def test_finess_with_spaces_is_accepted():
@@ -126,7 +180,8 @@ def test_second_pending_claim_is_refused():
 @pytest.mark.django_db(transaction=True)
 def test_two_first_claimants_at_once_make_one_director():
     establishment = EstablishmentFactory()
-    users = [UserFactory(), UserFactory()]
+    VerifiedDomainFactory(establishment=establishment, domain="ch-exemple.fr")
+    users = [UserFactory(email="une@ch-exemple.fr"), UserFactory(email="deux@ch-exemple.fr")]
     barrier = threading.Barrier(2)
     results, errors = [], []
 

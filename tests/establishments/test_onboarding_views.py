@@ -16,6 +16,7 @@ from .factories import (
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
+    VerifiedDomainFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,13 +44,31 @@ def test_claim_page_renders_bootstrap_form(client):
 
 def test_claim_first_redirects_to_home_as_director(client):
     establishment = EstablishmentFactory()
-    user = UserFactory()
+    VerifiedDomainFactory(establishment=establishment, domain="ch-verifie.fr")
+    user = UserFactory(email="direction@ch-verifie.fr")
     response = _login(client, user).post(
         reverse("establishments:claim"), {"finess": establishment.finess, "role": Role.MEMBER}, follow=True
     )
     assert response.redirect_chain[-1][0] == reverse("establishments:home", args=[establishment.pk])
     assert "Vous êtes maintenant directeur" in _text(response)
     assert Membership.objects.get(user=user).role == Role.DIRECTOR
+
+
+def test_first_claim_without_director_sees_nothing_until_the_crrc_approves(client):
+    establishment = EstablishmentFactory(with_director=False)
+    user = UserFactory()
+    response = _login(client, user).post(
+        reverse("establishments:claim"),
+        {"finess": establishment.finess, "role": Role.MEMBER, "function": "Directrice adjointe"},
+        follow=True,
+    )
+    assert "envoyée au CRRC" in _text(response)
+    assert not Membership.objects.filter(user=user).exists()
+    for url in (
+        reverse("establishments:home", args=[establishment.pk]),
+        reverse("establishments:members", args=[establishment.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
 
 
 def test_claim_mistyped_finess_shows_error_next_to_field_and_in_summary(client):

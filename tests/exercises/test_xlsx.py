@@ -89,3 +89,17 @@ def test_exports_are_formula_safe(client, running_exercise, staff):
     response = client.get(reverse("exercises:export_played", args=[running_exercise.pk, "csv"]))
     assert response["Content-Type"].startswith("text/csv")
     assert "Décalage prévu" in response.content.decode("utf-8-sig")
+
+
+def test_formula_like_text_round_trips_escaped(exercise, staff):
+    from exercises import services
+
+    stimulus = exercise.stimuli.order_by("offset_seconds").first()
+    stimulus.content = "=1+1 n'est pas une formule"
+    stimulus.save()
+    exported = xlsx.export_chronogram(exercise)
+    sheet = load_workbook(io.BytesIO(exported)).active
+    assert sheet.cell(row=2, column=5).value == "'=1+1 n'est pas une formule"
+    report = xlsx.read_chronogram(io.BytesIO(exported))
+    services.replace_chronogram(exercise, staff, report.lines)
+    assert exercise.stimuli.order_by("offset_seconds").first().content == "=1+1 n'est pas une formule"

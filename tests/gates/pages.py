@@ -50,5 +50,9 @@ def member_pages(world: World, user=None) -> list[str]:
     return pages
 
 
+# The footer's public pages (legal notice, accessibility statement, personal data, contact).
+FOOTER_PAGES = ("legal_notice", "accessibility", "privacy", "contact")
+
+
 def anonymous_pages() -> list[str]:
-    return [reverse("home"), *(reverse(name) for name in ACCOUNT_PAGES)]
+    return [reverse("home"), *(reverse(name) for name in ACCOUNT_PAGES), *(reverse(name) for name in FOOTER_PAGES)]

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from .urlwalk import BODY_CHECK_ONLY, Unresolvable, build_url, gated_routes, object_of
-from .world import ROLES, build_world, tenant_models
+from .world import B_NAME, ROLES, build_world, tenant_models
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +180,113 @@ def test_admin_changelists_of_crrc_staff_do_not_show_another_region(world):
         elif response.status_code == 200:
             findings.append(f"GET {url} (change page of B's {opts.label}): 200 for CRRC staff of region A")
     assert not findings, "\n".join(findings)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 9: an organisation spanning regions, the admin's FINESS import, the admin's log-in door
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _organisation_over_both_regions(world):
+    """An organisme gestionnaire holding A's and B's establishments (FINESS allows it)."""
+    from establishments.models import Organisation
+
+    organisation = Organisation.objects.create(
+        name="Groupe Interregional", finess=None, region=world.a.establishment.region
+    )
+    for side in (world.a, world.b):
+        side.establishment.organisation = organisation
+        side.establishment.save(update_fields=["organisation"])
+    return organisation
+
+
+def test_organisation_membership_opens_only_its_granted_regions(world):
+    """A member of an organisation granted region A only sees nothing of its establishment in region B."""
+    from establishments.models import Membership
+    from establishments.roles import Role
+
+    organisation = _organisation_over_both_regions(world)
+    membership = Membership.objects.create(user=world.a.member, organisation=organisation, role=Role.DIRECTOR)
+    membership.regions.set([world.a.establishment.region])
+    findings = matrix_findings(world, "member_a")
+    assert not findings, f"{len(findings)} isolation finding(s):\n" + "\n".join(findings)
+    # Directly: B's establishment is neither visible nor manageable (no invitation as its director).
+    from establishments.roles import Capability
+    from establishments.selectors import establishments_for, establishments_where
+
+    assert world.b.establishment not in establishments_for(world.a.member)
+    assert world.b.establishment not in establishments_where(world.a.member, Capability.MANAGE_MEMBERS)
+    assert world.a.establishment in establishments_where(world.a.member, Capability.MANAGE_MEMBERS)
+
+
+def test_crrc_staff_cannot_edit_move_or_join_an_organisation_spanning_regions(world):
+    from establishments.models import Membership
+    from establishments.roles import Role
+
+    organisation = _organisation_over_both_regions(world)
+    client = _client(world, "crrc_staff_a")
+    url = reverse("admin:establishments_organisation_change", args=[organisation.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Lecture seule" in page.content.decode() and "Region B" in page.content.decode()
+    response = client.post(
+        url, {"name": "Renomme", "finess": "", "siren": "", "region": world.a.establishment.region.pk}
+    )
+    assert response.status_code == 403
+    organisation.refresh_from_db()
+    assert organisation.name == "Groupe Interregional"
+    # Nor can they attach someone to it from the membership admin.
+    outsider = world.a.member
+    response = client.post(
+        reverse("admin:establishments_membership_add"),
+        {
+            "user": outsider.pk,
+            "organisation": organisation.pk,
+            "role": Role.DIRECTOR,
+            "regions": [world.a.establishment.region.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert "organisation" in response.context["adminform"].form.errors
+    assert not Membership.objects.filter(organisation=organisation).exists()
+
+
+def test_crrc_staff_import_cannot_take_over_another_regions_establishment(world):
+    """The admin's FINESS import: a row naming B's establishment in A's department is refused with its reason."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from establishments.models import Establishment
+    from establishments.resources import EstablishmentResource
+
+    b = world.b.establishment
+    exported = EstablishmentResource().export(queryset=Establishment.objects.filter(pk=b.pk)).csv
+    header, row = exported.strip().splitlines()[:2]
+    columns = header.split(",")
+    values = row.split(",")
+    values[columns.index("rs")] = "Repris par la region A"
+    values[columns.index("departement")] = world.a.establishment.department.code
+    csv_text = header + "\n" + ",".join(values) + "\n"
+    client = _client(world, "crrc_staff_a")
+    url = reverse("admin:establishments_establishment_import")
+    form = client.get(url).context["form"]
+    csv_choice = next(value for value, label in form.fields["format"].choices if str(label).lower() == "csv")
+    upload = SimpleUploadedFile("finess.csv", csv_text.encode(), content_type="text/csv")
+    response = client.post(url, {"format": csv_choice, "import_file": upload, "resource": "0"})
+    assert "confirm_form" not in response.context
+    assert "Region B" in response.content.decode() and "ne gérez pas" in response.content.decode()
+    b.refresh_from_db()
+    assert (b.name, b.region_id) == (B_NAME, world.b.establishment.region_id)
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_admin_login_door_opens_no_session_for_any_role(world, role):
+    user = world.users[role]
+    user.set_password("motdepasse-solide-123")
+    user.save(update_fields=["password"])
+    client = Client()
+    response = client.post(
+        reverse("admin:login"), {"username": user.email, "password": "motdepasse-solide-123", "next": "/admin/"}
+    )
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302

@@ -2,6 +2,8 @@
 
 * Île-de-France AAP: funding of a cyber crisis exercise, €4,000 flat per establishment, paid on service done.
   Prerequisites: self-assessment grid, OPSSIES updated less than 3 months before applying, purchase order placed.
+* Occitanie: the same AAP, opened by the Occitanie CRRC for health and medico-social establishments, so that the
+  demo's Occitanie accounts (CH de Carcassonne, EHPAD de Luzenac) have a call to apply to; current edition only.
 * Auvergne-Rhône-Alpes AAC: a cybersecurity diagnostic or a crisis exercise; motivation note and signed commitment
   letter; open until 31 December 2025, reviewed on a rolling basis with a first cut-off.
 
@@ -40,7 +42,8 @@ from establishments.roles import Role, StaffKind
 from establishments.staffing import assign_staff
 
 DEMO_PASSWORD = "Demo-Portail-CRRC-2026"
-IDF, ARA = "11", "84"
+IDF, ARA, OCC = "11", "84", "76"
+OCC_OTHER_FINESS = ("110000049", "090000183")  # CH de Castelnaudary, CH Ariège Couserans (sample applications)
 IDF_APPLICANT_FINESS = "750000481"  # CHNO des Quinze-Vingts, Paris (355 Centre hospitalier)
 IDF_OTHER_FINESS = ("750000499",)  # CH Sainte-Anne, Paris
 ARA_APPLICANT_FINESS = "010784312"  # EHPAD Émile Pélicand, Bourg-en-Bresse (500 EHPAD)
@@ -52,6 +55,47 @@ ARA_OTHER_FINESS = (
 Q = Question.Kind
 R = EligibilityRule.Kind
 P = RequiredDocument.Phase
+
+
+# The Île-de-France AAP's form, documents and prerequisites (also used by the Occitanie edition).
+AAP_QUESTIONS = [
+    ("grille_remplie", "La grille d'auto-évaluation a-t-elle été remplie ?", Q.YES_NO, True,
+     "Joignez la grille remplie ci-dessous.", []),
+    ("risk_level", "Résultat de la grille d'auto-évaluation", Q.SINGLE_CHOICE, True,
+     "Niveau de maturité obtenu dans la grille.",
+     ["Avancé", "Intermédiaire", "Élémentaire", "Insuffisant"]),
+    ("bon_commande_passe", "Le bon de commande auprès du prestataire est-il passé ?", Q.YES_NO, True, "", []),
+    ("montant_commande", "Montant du bon de commande (€ TTC)", Q.AMOUNT, True, "", []),
+    ("date_exercice", "Date prévue de l'exercice", Q.DATE, True, "", []),
+    ("date_opssies", "Date de la dernière mise à jour OPSSIES", Q.DATE, True,
+     "Date figurant sur votre fiche OPSSIES ; elle doit dater de moins de 3 mois.", []),
+]  # fmt: skip
+AAP_DOCUMENTS = [
+    ("grille", "Grille d'auto-évaluation remplie", "", ["pdf", "xlsx", "ods"], P.APPLICATION, ""),
+    ("bon_commande", "Bon de commande", "Bon de commande signé adressé au prestataire.", ["pdf"],
+     P.APPLICATION, ""),
+    ("compte_rendu", "Compte rendu de l'exercice (service fait)",
+     "Compte rendu ou attestation de réalisation signée par le prestataire.", ["pdf"], P.SERVICE_DONE, ""),
+    ("facture", "Facture du prestataire", "", ["pdf"], P.INVOICE, ""),
+]  # fmt: skip
+AAP_RULES = [
+    ("Grille d'auto-évaluation remplie", R.SELF_ASSESSMENT, {"question": "grille_remplie"},
+     "La grille d'auto-évaluation doit avoir été remplie avant de candidater."),
+    ("OPSSIES mis à jour depuis moins de 3 mois", R.DECLARED_DATE_WITHIN,
+     {"question": "date_opssies", "months": 3},
+     "La fiche OPSSIES doit avoir été mise à jour moins de 3 mois avant la candidature."),
+    ("Bon de commande passé", R.DECLARED_YES_WITH_PROOF,
+     {"question": "bon_commande_passe", "document": "bon_commande"},
+     "Le bon de commande auprès du prestataire doit être passé et joint."),
+]  # fmt: skip
+AAP_FUNDING = {
+    "funding_mode": Call.FundingMode.FLAT,
+    "funding_amount": Decimal("4000"),
+    "budget_envelope": Decimal("200000"),
+    "max_funded_applications": 50,
+    "payment_on_service_done": True,
+    "is_rolling": False,
+}
 
 
 def minimal_pdf(text: str) -> bytes:
@@ -104,12 +148,14 @@ class Command(BaseCommand):
     help = "Crée les appels de démonstration (AAP Île-de-France exercice de crise, AAC Auvergne-Rhône-Alpes)."
 
     def handle(self, *args, **options) -> None:
-        regions = {r.code: r for r in Region.objects.filter(code__in=[IDF, ARA])}
-        if len(regions) < 2:
+        regions = {r.code: r for r in Region.objects.filter(code__in=[IDF, ARA, OCC])}
+        if IDF not in regions or ARA not in regions:
             raise CommandError("Régions 11 et 84 absentes : lancez d'abord « manage.py load_geo ».")
         with transaction.atomic():
             idf_calls = self._idf(regions[IDF])
             ara_calls = self._ara(regions[ARA])
+            # Occitanie's demo accounts come from demo_accounts; without the region (a partial test set), no call.
+            occ_calls = [self._occitanie(regions[OCC])] if OCC in regions else []
             idf_applicant = self._establishment(IDF_APPLICANT_FINESS, IDF, "355")
             ara_applicant = self._establishment(ARA_APPLICANT_FINESS, ARA, "500")
             accounts = [
@@ -121,7 +167,14 @@ class Command(BaseCommand):
             applicants = [idf_applicant.pk, ara_applicant.pk]
             self._sample_applications(idf_calls[-1], IDF_OTHER_FINESS, IDF, "355", applicants)
             self._sample_applications(ara_calls[-1], ARA_OTHER_FINESS, ARA, "500", applicants)
-        for call in idf_calls + ara_calls:
+            if occ_calls and Establishment.objects.filter(region__code=OCC, category__code="355").exists():
+                occ_applicants = list(
+                    Membership.objects.filter(establishment__region__code=OCC, is_active=True).values_list(
+                        "establishment_id", flat=True
+                    )
+                )
+                self._sample_applications(occ_calls[0], OCC_OTHER_FINESS, OCC, "355", occ_applicants)
+        for call in idf_calls + ara_calls + occ_calls:
             self.stdout.write(f"  {call.status_label:<8} {call.title} — {call.edition_note}")
         self.stdout.write(f"Comptes (mot de passe {DEMO_PASSWORD}) :")
         for label, email in accounts:
@@ -210,39 +263,11 @@ class Command(BaseCommand):
             "3 mois avant la candidature, et avoir passé le bon de commande auprès du prestataire.\n\n"
             "Enveloppe et nombre de dossiers financés : montants de démonstration."
         )
-        questions = [
-            ("grille_remplie", "La grille d'auto-évaluation a-t-elle été remplie ?", Q.YES_NO, True,
-             "Joignez la grille remplie ci-dessous.", []),
-            ("risk_level", "Résultat de la grille d'auto-évaluation", Q.SINGLE_CHOICE, True,
-             "Niveau de maturité obtenu dans la grille.",
-             ["Avancé", "Intermédiaire", "Élémentaire", "Insuffisant"]),
-            ("bon_commande_passe", "Le bon de commande auprès du prestataire est-il passé ?", Q.YES_NO, True, "", []),
-            ("montant_commande", "Montant du bon de commande (€ TTC)", Q.AMOUNT, True, "", []),
-            ("date_exercice", "Date prévue de l'exercice", Q.DATE, True, "", []),
-            ("date_opssies", "Date de la dernière mise à jour OPSSIES", Q.DATE, True,
-             "Date figurant sur votre fiche OPSSIES ; elle doit dater de moins de 3 mois.", []),
-        ]  # fmt: skip
-        documents = [
-            ("grille", "Grille d'auto-évaluation remplie", "", ["pdf", "xlsx", "ods"], P.APPLICATION, ""),
-            ("bon_commande", "Bon de commande", "Bon de commande signé adressé au prestataire.", ["pdf"],
-             P.APPLICATION, ""),
-            ("compte_rendu", "Compte rendu de l'exercice (service fait)",
-             "Compte rendu ou attestation de réalisation signée par le prestataire.", ["pdf"], P.SERVICE_DONE, ""),
-            ("facture", "Facture du prestataire", "", ["pdf"], P.INVOICE, ""),
-        ]  # fmt: skip
         rules = [
             ("Établissement d'Île-de-France", R.REGION, {"region_codes": [IDF]},
              "L'appel est réservé aux établissements situés en Île-de-France."),
             ("Établissement de santé", R.SECTOR, {"sectors": ["ES"]},
              "L'appel est réservé aux établissements de santé (ES)."),
-            ("Grille d'auto-évaluation remplie", R.SELF_ASSESSMENT, {"question": "grille_remplie"},
-             "La grille d'auto-évaluation doit avoir été remplie avant de candidater."),
-            ("OPSSIES mis à jour depuis moins de 3 mois", R.DECLARED_DATE_WITHIN,
-             {"question": "date_opssies", "months": 3},
-             "La fiche OPSSIES doit avoir été mise à jour moins de 3 mois avant la candidature."),
-            ("Bon de commande passé", R.DECLARED_YES_WITH_PROOF,
-             {"question": "bon_commande_passe", "document": "bon_commande"},
-             "Le bon de commande auprès du prestataire doit être passé et joint."),
         ]  # fmt: skip
         calls = []
         for edition in editions:
@@ -253,17 +278,48 @@ class Command(BaseCommand):
                 title="Financement d'un exercice de crise cyber",
                 summary="Forfait de 4 000 € par établissement de santé, versé sur service fait.",
                 description=description,
-                funding_mode=Call.FundingMode.FLAT,
-                funding_amount=Decimal("4000"),
-                budget_envelope=Decimal("200000"),
-                max_funded_applications=50,
-                payment_on_service_done=True,
-                is_rolling=False,
                 contact_email="crrc-idf@demo.crrc.example",
+                **AAP_FUNDING,
             )
-            self._configure(call, questions, documents, rules)
+            self._configure(call, AAP_QUESTIONS, AAP_DOCUMENTS, rules + AAP_RULES)
             calls.append(call)
         return calls
+
+    def _occitanie(self, region: Region) -> Call:
+        """The Île-de-France AAP's conditions, opened in Occitanie for ES and ESMS (current edition)."""
+        opens, closes = current_window(8)
+        edition = Edition(
+            f"occitanie-aap-exercice-crise-cyber-{opens.year}-{closes.year}",
+            opens,
+            closes,
+            f"Édition {opens.year}-{closes.year} de démonstration, sur le modèle de l'appel francilien.",
+        )
+        description = (
+            "Le CRRC Occitanie accompagne les établissements sanitaires et médico-sociaux de la région dans la "
+            "réalisation d'un exercice de crise cyber : un forfait de 4 000 € par établissement, versé sur service "
+            "fait (compte rendu de l'exercice) et présentation de la facture du prestataire.\n\n"
+            "Prérequis : avoir rempli la grille d'auto-évaluation, avoir mis à jour sa fiche OPSSIES moins de "
+            "3 mois avant la candidature, et avoir passé le bon de commande auprès du prestataire.\n\n"
+            "Appel de démonstration : montants et enveloppe fictifs."
+        )
+        rules = [
+            ("Établissement d'Occitanie", R.REGION, {"region_codes": [OCC]},
+             "L'appel est réservé aux établissements situés en Occitanie."),
+            ("Établissement de santé ou médico-social", R.SECTOR, {"sectors": ["ES", "ESMS"]},
+             "L'appel est réservé aux établissements de santé et médico-sociaux."),
+        ]  # fmt: skip
+        call = self._call(
+            region,
+            edition,
+            kind=Call.Kind.AAP,
+            title="Soutien à l'organisation d'un exercice de crise cyber",
+            summary="Forfait de 4 000 € par établissement sanitaire ou médico-social, versé sur service fait.",
+            description=description,
+            contact_email="crrc-occitanie@demo.crrc.example",
+            **AAP_FUNDING,
+        )
+        self._configure(call, AAP_QUESTIONS, AAP_DOCUMENTS, rules + AAP_RULES)
+        return call
 
     def _ara(self, region: Region) -> list[Call]:
         opens, closes = current_window(12)

@@ -27,6 +27,7 @@ MODULE_STEPS = (
     "demo_calls_review",
     "demo_exercises",
     "demo_reports",
+    "demo_incidents",
 )
 
 

@@ -1,0 +1,34 @@
+import pytest
+from django.core.management import call_command
+
+from action_plans.models import ActionItem
+from action_plans.workflow import SourceKind
+from establishments.models import Region
+from establishments.roles import Role
+from incidents.models import Incident, RegionOnCall
+from incidents.workflow import State
+from tests.establishments.factories import CategoryFactory, DepartmentFactory, EstablishmentFactory, MembershipFactory
+
+from .factories import staff_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_builds_an_open_and_a_closed_incident_once():
+    department = DepartmentFactory(region__code="76", region__name="Occitanie")
+    ch = EstablishmentFactory(finess="110000023", department=department, category=CategoryFactory(sector="ES"))
+    ehpad = EstablishmentFactory(finess="090000597", department=department, ehpad=True)
+    MembershipFactory(establishment=ch, role=Role.RSSI)
+    MembershipFactory(establishment=ehpad, role=Role.DIRECTOR)
+    staff_of(Region.objects.get(code="76"))
+
+    call_command("demo_incidents")
+    call_command("demo_incidents")
+
+    open_one = Incident.objects.get(establishment=ch)
+    closed = Incident.objects.get(establishment=ehpad)
+    assert open_one.state == State.DECLARED and open_one.rapid_response_requested
+    assert closed.state == State.CLOSED and closed.interventions.count() == 2
+    assert closed.steps.filter(done_at__isnull=False).count() == 4
+    assert ActionItem.objects.filter(plan__establishment=ehpad, source_kind=SourceKind.INCIDENT).count() == 2
+    assert RegionOnCall.objects.filter(region__code="76").exists()
