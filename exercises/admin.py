@@ -118,6 +118,31 @@ class ExerciseAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, SimpleHistoryAdm
     ]
     inlines = [SiteInline, ObjectiveInline, ParticipantInline, LogisticsInline, StimulusInline, LogInline]
 
+    def save_model(self, request, obj, form, change):
+        """A new exercise gets its first log row and, when it has a scenario, the scenario's chronogram."""
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            EXERCISE_WORKFLOW.log_creation(obj, request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        exercise = form.instance
+        if not change and exercise.scenario_id and not exercise.stimuli.exists():
+            Stimulus.objects.bulk_create(
+                Stimulus(
+                    exercise=exercise,
+                    offset_seconds=s.offset_seconds,
+                    channel=s.channel,
+                    sender=s.sender,
+                    recipient_cell=s.recipient_cell,
+                    content=s.content,
+                    expected_reaction=s.expected_reaction,
+                )
+                for s in exercise.scenario.stimuli.all()
+            )
+
 
 @admin.register(Observation)
 class ObservationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
