@@ -233,8 +233,8 @@ class Exercise(EstablishmentOwned):
         indexes = [
             models.Index(fields=["establishment", "-starts_at"]),
             models.Index(fields=["state", "starts_at"]),
-            # The register lists the most recent first, undated last.
-            models.Index(models.F("starts_at").desc(nulls_last=True), "id", name="exercise_register_order"),
+            # The register lists the most recent first (a plain index: SQLite, the demo's database, has no NULLS LAST).
+            models.Index(fields=["-starts_at", "-id"], name="exercise_register_order"),
         ]
 
     def __str__(self) -> str:

@@ -165,7 +165,7 @@ def register_stats(qs: QuerySet[Exercise]) -> dict:
 
 def register_rows(qs: QuerySet[Exercise]) -> QuerySet[Exercise]:
     return qs.select_related("establishment", "establishment__department", "scenario", "application").order_by(
-        F("starts_at").desc(nulls_last=True), "-pk"
+        "-starts_at", "-pk"
     )
 
 
