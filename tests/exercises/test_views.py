@@ -285,3 +285,12 @@ def test_admin_transition_action_applies_guards(client, exercise):
     assert "directeur" in response.text
     exercise.refresh_from_db()
     assert exercise.state == State.DRAFT
+
+
+def test_admin_add_pages_open_for_the_superuser(admin_client, admin_user, exercise):
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=admin_user, type=Authenticator.Type.TOTP, data={"secret": "tests"})
+    for name in ("exercise", "scenario", "retextemplate", "observation"):
+        assert admin_client.get(reverse(f"admin:exercises_{name}_add")).status_code == 200, name
+    assert admin_client.get(reverse("admin:exercises_exercise_change", args=[exercise.pk])).status_code == 200
