@@ -35,4 +35,5 @@ urlpatterns = [
     path("sensibilisation/", include("awareness.urls")),
     path("communaute/", include("community.urls")),
     path("offres/", include("offers.urls")),
+    path("exercices/", include("exercises.urls")),
 ]

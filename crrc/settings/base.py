@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "awareness",
     "community",
     "offers",
+    "exercises",
 ]
 
 MIDDLEWARE = [

@@ -32,6 +32,7 @@ SKIPPED_NAMES = {
     "healthz": "public health check: returns database/broker state only",
     "branding_css": "public per-region colours (a region is not a tenant secret)",
     "branding_logo": "public per-region logo",
+    "exercises:retex_public": "public RETEX form behind a signed, expiring token (tests/exercises/test_views.py)",
 }
 
 # kwarg name -> "app_label.Model" (or "app_label.Model.field" when the kwarg is not the pk). A key can also be
