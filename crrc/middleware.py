@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.mfa_setup import remember_destination
 from establishments.selectors import is_staff_user
 
 # Paths a staff user without MFA may still reach: MFA set-up itself, logout, e-mail and password management,
@@ -40,6 +41,7 @@ class StaffMfaRequiredMiddleware:
                     "configurez-la pour continuer."
                 ),
             )
+            remember_destination(request)  # « Continuer » after the recovery codes leads back there
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
 
