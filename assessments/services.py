@@ -65,6 +65,9 @@ def start_assessment(establishment: Establishment, grid: Grid, user) -> Assessme
         raise AssessmentError(_("Cette version de la grille n'est plus proposée : choisissez la version actuelle."))
     assessment = Assessment.objects.create(establishment=establishment, grid=grid, started_by=user)
     _log(assessment, "start", "", user)
+    from .prefill import prefill
+
+    prefill(assessment, user)  # context questions FINESS already answers (sector, department…)
     return assessment
 
 

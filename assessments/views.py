@@ -14,7 +14,7 @@ from crrc.tenancy import get_for_user_or_404
 from establishments.roles import Capability
 from establishments.selectors import can, staff_regions
 
-from . import selectors, services
+from . import prefill, selectors, services
 from .models import Assessment, Grid
 from .workflow import State
 
@@ -69,6 +69,7 @@ def detail(request: HttpRequest, assessment_pk: int) -> HttpResponse:
             "grid": assessment.grid,
             "view": view,
             "can_edit": can(request.user, assessment.establishment, Capability.FILL_ASSESSMENTS),
+            "prefilled": prefill.prefilled_question_ids(assessment),
         },
     )
 
