@@ -15,7 +15,7 @@ from crrc.tenancy import get_for_user_or_404
 from establishments.roles import Capability
 from establishments.selectors import can, staff_regions
 
-from . import selectors, services
+from . import prefill, selectors, services
 from .models import Assessment, Grid
 from .workflow import ASSESSMENT_WORKFLOW, State
 
@@ -75,6 +75,7 @@ def detail(request: HttpRequest, assessment_pk: int) -> HttpResponse:
             "view": view,
             "can_edit": can(request.user, assessment.establishment, Capability.FILL_ASSESSMENTS),
             "allowed": {t.name for t in ASSESSMENT_WORKFLOW.allowed(assessment, request.user)},
+            "prefilled": prefill.prefilled_question_ids(assessment),
         },
     )
 
@@ -136,9 +137,13 @@ def results(request: HttpRequest, assessment_pk: int) -> HttpResponse:
     data = selectors.results_view(assessment, previous)
     can_plan = can(request.user, assessment.establishment, Capability.MANAGE_ACTION_PLAN)
     planned = selectors.planned_keys(assessment) if can_plan else set()
+    # A measure already open in the plan (from another question or an earlier run) is not proposed again.
+    open_measures = set(services.open_items_by_measure(assessment)) if can_plan else set()
     for measure in data["measures"]:
         key = f"assessment:{assessment.grid.slug}:{measure['question'].code}:{measure['recommendation'].measure_code}"
-        measure["planned"] = any(p == key or p.startswith(key[:183] + "~") for p in planned)
+        measure["planned"] = any(p == key or p.startswith(key[:183] + "~") for p in planned) or (
+            measure["recommendation"].measure_code in open_measures
+        )
     return render(
         request,
         "assessments/results.html",

@@ -17,7 +17,8 @@ What it does, for anyone who is not a superuser:
   admin (any admin registered with this mixin), so a form cannot attach a row to another region's establishment.
 * List filters on a relation (``"region"``, ``"call"``, ``"establishment__department"``…) offer only the related
   rows the user's regions reach: an Occitanie officer's filter lists Occitanie's departments, not France's.
-* simple-history's history pages (which otherwise fall back to the history table) answer 404 outside the scope.
+* simple-history's history pages (which otherwise fall back to the history table) answer 404 outside the scope,
+  and their "changes" column shows labels (« En cours → Terminée »), not stored values (``in_progress → done``).
 
 File fields of these admins and of their inlines show the stored file's name without a link
 (``PrivateFileWidget``): media are private (``MEDIA_URL`` is None, files are served by access-checking views), so
@@ -36,6 +37,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from establishments.models import Region
 from establishments.selectors import crrc_staff_regions
@@ -70,6 +73,20 @@ def _private_files(admin_or_inline) -> None:
     overrides = dict(admin_or_inline.formfield_overrides)
     overrides[models.FileField] = {**overrides.get(models.FileField, {}), "widget": PrivateFileWidget}
     admin_or_inline.formfield_overrides = overrides
+
+
+class LabelledHistoryHelper(HistoricalRecordContextHelper):
+    """simple-history's change list with each choice's label, « Oui »/« Non » and « — » for an empty value."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if getattr(field, "flatchoices", None) and not isinstance(value, list):
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(field, models.BooleanField):
+            return _("Oui") if value else _("Non")
+        if value in (None, ""):
+            return "—"
+        return super().prepare_delta_change_value(change, value)
 
 
 def _scoped_choices(filter_, field, request, model_admin, base_choices):
@@ -214,6 +231,9 @@ class RegionScopedAdminMixin(SaneDatesAdminMixin):
             visible = False
         if not visible:
             raise Http404
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return LabelledHistoryHelper(self.model, historical_record)
 
     # simple-history falls back to the history table for objects get_queryset() hides: close that door.
     def history_view(self, request, object_id, extra_context=None):
