@@ -105,7 +105,7 @@ class ExerciseAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, SimpleHistoryAdm
     date_hierarchy = "starts_at"
     list_select_related = ["establishment"]
     autocomplete_fields = ["establishment"]
-    raw_id_fields = ["application", "created_by"]
+    raw_id_fields = ["application", "purchase_order", "created_by"]
     readonly_fields = [
         "kit_level_proposed",
         "version",

@@ -161,6 +161,15 @@ class Exercise(EstablishmentOwned):
         related_name="exercises",
         verbose_name=_("candidature financée"),
     )
+    purchase_order = models.ForeignKey(
+        "offers.PurchaseOrder",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="exercises",
+        verbose_name=_("bon de commande (accord-cadre)"),
+        help_text=_("Quand un titulaire de l'accord-cadre anime l'exercice : le bon de commande de l'établissement."),
+    )
     scoping_meeting_at = models.DateTimeField(_("réunion de cadrage"), null=True, blank=True)
     scoping_notes = models.TextField(_("notes de la réunion de cadrage"), blank=True)
 
@@ -236,6 +245,19 @@ class Exercise(EstablishmentOwned):
             # The register lists the most recent first (a plain index: SQLite, the demo's database, has no NULLS LAST).
             models.Index(fields=["-starts_at", "-id"], name="exercise_register_order"),
         ]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.purchase_order_id and self.purchase_order.establishment_id != self.establishment_id:
+            raise ValidationError(
+                {
+                    "purchase_order": _(
+                        "Ce bon de commande a été passé par un autre établissement que celui de l'exercice."
+                    )
+                }
+            )
 
     def __str__(self) -> str:
         return self.title

@@ -44,6 +44,7 @@ def detail_queryset() -> QuerySet[Exercise]:
         "establishment__organisation",
         "scenario",
         "application",
+        "purchase_order__agreement",
         "retex_template",
     )
 
