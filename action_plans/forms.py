@@ -3,6 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crrc.ids import BoundedModelChoiceField
+from crrc.validators import sane_date
+
 from .workflow import Priority, Status
 
 XLSX_ACCEPT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,7 +42,7 @@ class ItemFilterForm(forms.Form):
 class ActionItemForm(forms.Form):
     title = forms.CharField(label=_("Intitulé"), max_length=255)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    owner = forms.ModelChoiceField(
+    owner = BoundedModelChoiceField(
         label=_("Responsable"),
         queryset=None,
         required=False,
@@ -49,6 +52,7 @@ class ActionItemForm(forms.Form):
     deadline = forms.DateField(
         label=_("Échéance"),
         required=False,
+        validators=[sane_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Format jj/mm/aaaa."),
     )

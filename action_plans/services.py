@@ -50,6 +50,9 @@ class ItemProposal:
     source_label: str = ""
     source_key: str = ""
     source_object: models.Model | None = None
+    # A proposed owner (a member of the establishment) and deadline; both stay editable in the plan.
+    owner: Any = None
+    deadline: date | None = None
 
 
 EDITABLE_FIELDS = ("title", "description", "owner", "deadline", "priority", "progress")
@@ -166,6 +169,8 @@ def add_items(establishment: Establishment, proposals: list[ItemProposal], user)
                 source_label=proposal.source_label,
                 source_key=proposal.source_key,
                 source_object=proposal.source_object,
+                owner=proposal.owner,
+                deadline=proposal.deadline,
             )
             if proposal.source_key:
                 existing[proposal.source_key] = item

@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from crrc.exports import safe_cell, unescape_cell
 from crrc.uploads import ArchiveBounds, check_archive
+from crrc.validators import sane_date
 from establishments.models import Establishment
 
 from . import selectors, services
@@ -305,6 +306,19 @@ def _parse_int(value, what: str) -> int | None:
 
 
 def _parse_date(value) -> date | None:
+    day = _read_date(value)
+    if day is not None:
+        try:
+            sane_date(day)
+        except ValidationError as exc:
+            raise ValueError(
+                _("date d'échéance « %(value)s » : %(reason)s")
+                % {"value": day.strftime("%d/%m/%Y"), "reason": exc.messages[0]}
+            ) from exc
+    return day
+
+
+def _read_date(value) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):

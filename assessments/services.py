@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from dataclasses import dataclass
 
@@ -57,6 +58,9 @@ def start_assessment(establishment: Establishment, grid: Grid, user) -> Assessme
         raise AssessmentError(_("Cette version de la grille n'est plus proposée : choisissez la version actuelle."))
     assessment = Assessment.objects.create(establishment=establishment, grid=grid, started_by=user)
     ASSESSMENT_WORKFLOW.log_creation(assessment, user, name="start")
+    from .prefill import prefill
+
+    prefill(assessment, user)  # context questions FINESS already answers (sector, department…)
     return assessment
 
 
@@ -220,11 +224,17 @@ def add_recommendations_to_plan(assessment: Assessment, recommendation_ids: list
         raise AssessmentError(_("Cochez au moins une recommandation à ajouter au plan d'action."))
     if wanted - known:
         raise AssessmentError(_("Recommandation inconnue pour cette évaluation."))
-    proposals = []
+    open_by_measure = open_items_by_measure(assessment)
+    owner = proposed_owner(assessment.establishment)
+    today = timezone.localdate()
+    proposals, already_open = [], []
     for measure in result.measures:
         if measure.recommendation.id not in wanted:
             continue
         reco = measure.recommendation
+        if (open_item := open_by_measure.get(reco.measure_code)) is not None:
+            already_open.append(open_item)  # the measure is already being worked on: no second item
+            continue
         description = "\n\n".join(
             part
             for part in (
@@ -244,6 +254,52 @@ def add_recommendations_to_plan(assessment: Assessment, recommendation_ids: list
                 source_label=f"{assessment.grid.title} – {assessment.reference}",
                 source_key=proposal_key(assessment, measure),
                 source_object=assessment,
+                owner=owner,
+                deadline=today + DEADLINE_BY_PRIORITY.get(reco.action_priority, DEADLINE_BY_PRIORITY["P2"]),
             )
         )
-    return add_items(assessment.establishment, proposals, user)
+    return already_open + (add_items(assessment.establishment, proposals, user) if proposals else [])
+
+
+# A proposed deadline per action priority (P1 urgent → a month); the establishment changes it in the plan.
+DEADLINE_BY_PRIORITY = {
+    "P1": datetime.timedelta(days=30),
+    "P2": datetime.timedelta(days=90),
+    "P3": datetime.timedelta(days=180),
+}
+
+
+def proposed_owner(establishment):
+    """Who an assessment's new actions are proposed to: the RSSI (IT referent), else the director, else nobody."""
+    from establishments.roles import Role
+    from establishments.selectors import active_memberships
+
+    members = {m.role: m.user for m in active_memberships(establishment).filter(role__in=[Role.RSSI, Role.DIRECTOR])}
+    return members.get(Role.RSSI) or members.get(Role.DIRECTOR)
+
+
+def measure_of_key(source_key: str) -> tuple[str, str] | None:
+    """(grid slug, measure code) of an assessment item's key ``assessment:<grid>:<question>:<measure>``."""
+    parts = source_key.split(":")
+    if len(parts) != 4 or parts[0] != "assessment" or "~" in parts[3]:
+        return None
+    return parts[1], parts[3]
+
+
+def open_items_by_measure(assessment: Assessment) -> dict:
+    """Open (to do, in progress) items of the plan that came from this grid, by measure code: a measure proposed
+    again — by another question, another run or another version of the grid — matches them instead of duplicating."""
+    from action_plans.models import ActionItem
+    from action_plans.workflow import OPEN_STATES, SourceKind
+
+    items = ActionItem.objects.filter(
+        plan__establishment_id=assessment.establishment_id,
+        source_kind=SourceKind.ASSESSMENT_ANSWER,
+        status__in=OPEN_STATES,
+        source_key__startswith=f"assessment:{assessment.grid.slug}:",
+    ).order_by("pk")
+    found = {}
+    for item in items:
+        if (parsed := measure_of_key(item.source_key)) is not None:
+            found.setdefault(parsed[1], item)
+    return found

@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crrc.ids import parse_id
 from crrc.tenancy import get_for_user_or_404
 from establishments.roles import Capability
 from establishments.selectors import can, staff_regions
 
-from . import selectors, services
+from . import prefill, selectors, services
 from .models import Assessment, Grid
 from .workflow import ASSESSMENT_WORKFLOW, State
 
@@ -45,8 +46,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
-    establishment = selectors.fillable_establishments(request.user).filter(pk=request.POST.get("establishment")).first()
-    grid = selectors.current_grids().filter(pk=request.POST.get("grid")).first()
+    establishment = (
+        selectors.fillable_establishments(request.user)
+        .filter(pk=parse_id(request.POST.get("establishment")) or 0)
+        .first()
+    )
+    grid = selectors.current_grids().filter(pk=parse_id(request.POST.get("grid")) or 0).first()
     if establishment is None or grid is None:
         messages.error(request, _("Choisissez un établissement dont vous remplissez les évaluations et une grille."))
         return redirect("assessments:index")
@@ -70,6 +75,7 @@ def detail(request: HttpRequest, assessment_pk: int) -> HttpResponse:
             "view": view,
             "can_edit": can(request.user, assessment.establishment, Capability.FILL_ASSESSMENTS),
             "allowed": {t.name for t in ASSESSMENT_WORKFLOW.allowed(assessment, request.user)},
+            "prefilled": prefill.prefilled_question_ids(assessment),
         },
     )
 
@@ -77,11 +83,9 @@ def detail(request: HttpRequest, assessment_pk: int) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, assessment_pk: int, question_pk: int) -> HttpResponse:
     assessment = _assessment(request, assessment_pk, Capability.FILL_ASSESSMENTS)
-    try:
-        option_ids = [int(value) for value in request.POST.getlist("option")]
-        version = int(request.POST.get("version", "0"))
-    except ValueError:
-        option_ids, version = [-1], 0
+    # A bad id (a word, a 30-digit number) becomes -1: refused by the service like any unknown option.
+    option_ids = [parse_id(value) or -1 for value in request.POST.getlist("option")]
+    version = parse_id(request.POST.get("version", "0")) or 0
     changed: set[int] = {question_pk}
     error = ""
     exc_kind: ValidationError | None = None
@@ -133,9 +137,13 @@ def results(request: HttpRequest, assessment_pk: int) -> HttpResponse:
     data = selectors.results_view(assessment, previous)
     can_plan = can(request.user, assessment.establishment, Capability.MANAGE_ACTION_PLAN)
     planned = selectors.planned_keys(assessment) if can_plan else set()
+    # A measure already open in the plan (from another question or an earlier run) is not proposed again.
+    open_measures = set(services.open_items_by_measure(assessment)) if can_plan else set()
     for measure in data["measures"]:
         key = f"assessment:{assessment.grid.slug}:{measure['question'].code}:{measure['recommendation'].measure_code}"
-        measure["planned"] = any(p == key or p.startswith(key[:183] + "~") for p in planned)
+        measure["planned"] = any(p == key or p.startswith(key[:183] + "~") for p in planned) or (
+            measure["recommendation"].measure_code in open_measures
+        )
     return render(
         request,
         "assessments/results.html",
@@ -153,10 +161,7 @@ def results(request: HttpRequest, assessment_pk: int) -> HttpResponse:
 @require_POST
 def add_to_plan(request: HttpRequest, assessment_pk: int) -> HttpResponse:
     assessment = _assessment(request, assessment_pk, Capability.MANAGE_ACTION_PLAN)
-    try:
-        ids = [int(value) for value in request.POST.getlist("recommendation")]
-    except ValueError:
-        ids = [-1]
+    ids = [parse_id(value) or -1 for value in request.POST.getlist("recommendation")]
     try:
         items = services.add_recommendations_to_plan(assessment, ids, request.user)
     except ValidationError as exc:

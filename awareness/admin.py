@@ -2,9 +2,7 @@
 enrolments, on-demand requests, and read-only import and batch records. Learners, results and the re-training
 list are not in the admin: names are for the establishment's sponsor and relays only."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from crrc.admin import RegionScopedAdminMixin
@@ -97,28 +95,13 @@ class CampaignRequestAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, SimpleHis
     def has_add_permission(self, request):
         return False
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("workflow_schedule", None)
-        return actions
+    # Scheduling needs a date: it is done on the portal's page, not as a bulk action.
+    workflow_actions = {"approve": "workflow_approve", "refuse": "workflow_refuse"}
 
-    def apply_transition(self, request, queryset, transition):
-        """The kit's loop, through the services so that the decision's date, author and reason are stored."""
-        reason = (request.POST.get("workflow_reason") or "").strip()
-        if transition.requires_reason and not (request.POST.get("workflow_confirm") and reason):
-            return self._ask_reason(request, queryset, transition, missing=bool(request.POST.get("workflow_confirm")))
+    def workflow_apply(self, request, obj, transition, reason):
+        """Through the services, so that the decision's date, author and reason are stored."""
         decide = services.approve_request if transition.name == "approve" else services.refuse_request
-        done = 0
-        for obj in queryset:
-            try:
-                decide(obj, request.user, reason)
-            except ValidationError as error:
-                self.message_user(request, f"{obj} : {' '.join(error.messages)}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, _("%(action)s : %(n)d demande(s).") % {"action": transition.label, "n": done})
-        return None
+        return decide(obj, request.user, reason)
 
 
 @admin.register(ImportRun)

@@ -201,13 +201,16 @@ def measure(seeded: dict, reports_subset: int, requests: int, log) -> dict:
     from establishments.roles import StaffKind
     from reports import tasks
     from reports.models import Report
+    from tests.mfa_sessions import mark_mfa_step
 
     establishment = Establishment.objects.select_related("region").get(pk=seeded["first_establishment_id"])
     campaign = Campaign.objects.get(programme__region=establishment.region, programme__year__gte=2020, quarter=1)
     out: dict = {}
     for kind in (StaffKind.CRRC_STAFF, StaffKind.ARS_REVIEWER):
         client = Client()
-        client.force_login(_staff(kind, establishment.region), backend="django.contrib.auth.backends.ModelBackend")
+        staff = _staff(kind, establishment.region)
+        client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+        mark_mfa_step(client, staff)  # staff pages need this session's MFA step (crrc.middleware)
         url = reverse("awareness:benchmark") + f"?campagne={campaign.pk}"
         client.get(url)
         timings = []

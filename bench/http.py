@@ -17,6 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.test import Client
 
+from tests.mfa_sessions import mark_mfa_step
+
 HERE = Path(__file__).resolve().parent
 # Page names that change data or download files are not benchmarked (GET of a confirmation form is not a key page).
 SKIP_WORDS = ("retirer", "remove", "delete", "supprimer", "invit", "export", "download", "telecharger", "pdf")
@@ -84,23 +86,10 @@ class Gunicorn:
         self.log.close()
 
 
-def _logged_in(user) -> Client:
-    """A client with a complete log-in, second factor included: staff pages refuse a session without the MFA step
-    (``crrc.middleware.StaffMfaRequiredMiddleware``), as ``tests/conftest.py`` does for the tests."""
-    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-
+def session_cookie(user) -> str:
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    session = client.session
-    now = time.time()
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "password", "at": now}, {"method": "mfa", "at": now}]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return client
-
-
-def session_cookie(user) -> str:
-    client = _logged_in(user)
+    mark_mfa_step(client, user)  # staff pages need this session's MFA step (crrc.middleware)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
@@ -129,7 +118,9 @@ def key_pages(user, establishment, limit: int, priority: tuple[str, ...] | None 
         if row is not None:
             owned[model] = row
     side = Side(establishment=establishment, director=user, member=user, owned=owned)
-    client = _logged_in(user)
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    mark_mfa_step(client, user)
     found = []
     for route in gated_routes():
         name = route.name or route.route

@@ -194,6 +194,12 @@ def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
     targets += [
         (f"CRRC staff: {name}", url, crrc_cookie) for name, url in key_pages(crrc, establishment, 2, STAFF_KEY_PAGES)
     ]
+    from bench.offers import measured_pages
+
+    targets += [(f"CRRC staff: {name}", url, crrc_cookie) for name, url in measured_pages()]
+    from bench import exercises as exercise_bench
+
+    targets += exercise_bench.pages(establishment, director_cookie, crrc_cookie)
     workers = (os.cpu_count() or 2) * 2 + 1
     log(f"HTTP: gunicorn {workers} workers × 2 threads, wrk {args.connections} connections, {args.http_seconds} s each")
     server = Gunicorn({**env}, workers=workers, threads=2, log=workdir / "gunicorn.log")

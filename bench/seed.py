@@ -132,6 +132,15 @@ def seed(establishments: int, seed_value: int, workdir: Path, log) -> Seeded:
 
     with _timed(seeded, "community_s"):
         seeded.modules["community"] = community_bench.seed(ests, rng, log)
+    from bench import offers as offers_bench  # every establishment answers the AMI; 20,000 purchase orders
+
+    with _timed(seeded, "offers_s"):
+        seeded.modules["offers"] = offers_bench.seed(ests, rng)
+    log(f"  offers: {seeded.modules['offers']} ({seeded.timings['offers_s']} s)")
+    with _timed(seeded, "Exercise_s"):  # issue 11: 10,000 exercises, 200,000 stimuli
+        from bench import exercises as exercise_bench
+
+        seeded.modules["Exercise"] = exercise_bench.seed(ests, rng)
     seeded.timings["total_s"] = round(sum(v for k, v in seeded.timings.items() if k != "total_s"), 2)
     return seeded
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from crrc.admin import RegionScopedAdminMixin
+from crrc.admin import RegionScopedAdminMixin, SaneDatesAdminMixin
 from crrc.workflow_admin import WorkflowAdminMixin
 
 from . import services
@@ -37,7 +37,7 @@ class ProjectKindInline(admin.TabularInline):
     fields = ["order", "code", "label", "description"]
 
 
-class CutOffInline(admin.TabularInline):
+class CutOffInline(SaneDatesAdminMixin, admin.TabularInline):
     model = CutOff
     extra = 0
     fields = ["date", "label"]

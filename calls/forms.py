@@ -10,6 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from crrc.ids import BoundedModelChoiceField
+
 from .models import Application, CorrectionRequest, Question
 
 YES, NO = "oui", "non"
@@ -86,7 +88,7 @@ class ApplicationForm(forms.Form):
         self.answers = answers  # {question code: Answer}
         kinds = list(application.call.project_kinds.all())
         if kinds:
-            self.fields["preferred_kind"] = forms.ModelChoiceField(
+            self.fields["preferred_kind"] = BoundedModelChoiceField(
                 queryset=application.call.project_kinds.all(),
                 required=False,
                 widget=forms.RadioSelect,

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crrc.ids import parse_id
 from crrc.tenancy import get_for_user_or_404
 from crrc.uploads import FILE_TYPES
 
@@ -74,7 +75,7 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     call = _visible_call(request, slug)
     establishment = get_object_or_404(
-        selectors.editable_establishments(request.user, call), pk=request.POST.get("establishment") or 0
+        selectors.editable_establishments(request.user, call), pk=parse_id(request.POST.get("establishment")) or 0
     )
     try:
         application = services.start_application(call, establishment, request.user)
@@ -245,7 +246,7 @@ def save_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _save_preferred_kind(request: HttpRequest, application: Application) -> HttpResponse:
-    kind = application.call.project_kinds.filter(pk=request.POST.get("preferred_kind") or 0).first()
+    kind = application.call.project_kinds.filter(pk=parse_id(request.POST.get("preferred_kind")) or 0).first()
     context = {"application": application, "content_open": True, "kind_saved": False, "kind_error": None}
     try:
         services.set_preferred_kind(application, request.user, kind)

@@ -2,9 +2,7 @@
 their rights, events; documents, discussions, polls and the moderation log read-only. Rows are limited to the
 staff member's regions (``RegionScopedAdminMixin``)."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from crrc.admin import RegionScopedAdminMixin
@@ -101,25 +99,11 @@ class MemberAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, SimpleHistoryAdmin
     def has_add_permission(self, request):
         return False
 
-    def get_actions(self, request):
-        # Only the staff's steps: requests, acceptances and the offer's joins are taken by others.
-        actions = super().get_actions(request)
-        for transition in MEMBER_WORKFLOW:
-            if transition.actor != "staff":
-                actions.pop(f"workflow_{transition.name}", None)
-        return actions
+    # Only the staff's steps: requests, acceptances and the offer's joins are taken by others.
+    workflow_actions = [transition.name for transition in MEMBER_WORKFLOW if transition.actor == "staff"]
 
-    def apply_transition(self, request, queryset, transition):
-        done = 0
-        for member in queryset.select_related("space", "user"):
-            try:
-                services.move_member(member, transition.name, request.user, request.POST.get("workflow_reason", ""))
-            except ValidationError as error:
-                self.message_user(request, f"{member} : {' '.join(error.messages)}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, _("%(n)d membre(s) traité(s).") % {"n": done}, messages.SUCCESS)
+    def workflow_apply(self, request, obj, transition, reason):
+        return services.move_member(obj, transition.name, request.user, reason)
 
 
 @admin.register(Group)

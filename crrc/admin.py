@@ -17,7 +17,8 @@ What it does, for anyone who is not a superuser:
   admin (any admin registered with this mixin), so a form cannot attach a row to another region's establishment.
 * List filters on a relation (``"region"``, ``"call"``, ``"establishment__department"``…) offer only the related
   rows the user's regions reach: an Occitanie officer's filter lists Occitanie's departments, not France's.
-* simple-history's history pages (which otherwise fall back to the history table) answer 404 outside the scope.
+* simple-history's history pages (which otherwise fall back to the history table) answer 404 outside the scope,
+  and their "changes" column shows labels (« En cours → Terminée »), not stored values (``in_progress → done``).
 
 File fields of these admins and of their inlines show the stored file's name without a link
 (``PrivateFileWidget``): media are private (``MEDIA_URL`` is None, files are served by access-checking views), so
@@ -28,6 +29,7 @@ Superusers see everything. ARS reviewers have no ``StaffAssignment`` of kind ``c
 group, which ``establishments.staffing`` keeps in sync with staff assignments.
 """
 
+from django import forms
 from django.contrib.admin import RelatedFieldListFilter, RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.widgets import AdminFileWidget
@@ -35,9 +37,13 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from establishments.models import Region
 from establishments.selectors import crrc_staff_regions
+
+from .validators import sane_date
 
 _REQUEST_CACHE_ATTR = "_crrc_admin_regions"
 
@@ -67,6 +73,20 @@ def _private_files(admin_or_inline) -> None:
     overrides = dict(admin_or_inline.formfield_overrides)
     overrides[models.FileField] = {**overrides.get(models.FileField, {}), "widget": PrivateFileWidget}
     admin_or_inline.formfield_overrides = overrides
+
+
+class LabelledHistoryHelper(HistoricalRecordContextHelper):
+    """simple-history's change list with each choice's label, « Oui »/« Non » and « — » for an empty value."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if getattr(field, "flatchoices", None) and not isinstance(value, list):
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(field, models.BooleanField):
+            return _("Oui") if value else _("Non")
+        if value in (None, ""):
+            return "—"
+        return super().prepare_delta_change_value(change, value)
 
 
 def _scoped_choices(filter_, field, request, model_admin, base_choices):
@@ -100,7 +120,42 @@ class ScopedRelatedOnlyFieldListFilter(RelatedOnlyFieldListFilter):
         return [(pk, label) for pk, label in in_use if pk in allowed]
 
 
-class RegionScopedAdminMixin:
+def _with_sane_date(formfield, db_field, exempt: tuple[str, ...]):
+    is_date = isinstance(formfield, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField)
+    if is_date and db_field.name not in exempt and sane_date not in formfield.validators:
+        formfield.validators.append(sane_date)
+    return formfield
+
+
+def _sane_dates(inline) -> None:
+    """Give an inline of a scoped admin the sane date window, whatever class it derives from."""
+    if isinstance(inline, SaneDatesAdminMixin) or getattr(inline, "_sane_dates", False):
+        return
+    original = inline.formfield_for_dbfield
+    exempt = tuple(getattr(inline, "historical_date_fields", ()))
+
+    def formfield_for_dbfield(db_field, request, **kwargs):
+        return _with_sane_date(original(db_field, request, **kwargs), db_field, exempt)
+
+    inline.formfield_for_dbfield = formfield_for_dbfield
+    inline._sane_dates = True
+
+
+class SaneDatesAdminMixin:
+    """Admins and inlines: every date typed falls in the sane window of ``crrc.validators.sane_date``.
+
+    ``RegionScopedAdminMixin`` includes it and extends it to its inlines.
+    """
+
+    # Date fields recording the past as it was (a FINESS opening date of 1972), exempt from the sane window.
+    historical_date_fields: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return _with_sane_date(formfield, db_field, tuple(self.historical_date_fields))
+
+
+class RegionScopedAdminMixin(SaneDatesAdminMixin):
     """Limit an admin's rows and relation choices to the requesting CRRC staff member's regions."""
 
     # Lookup path(s) from the model to its Region: "region", "establishment__region", ("a__region", "b__region").
@@ -114,6 +169,7 @@ class RegionScopedAdminMixin:
         inlines = super().get_inline_instances(request, obj)
         for inline in inlines:
             _private_files(inline)
+            _sane_dates(inline)
         return inlines
 
     def _region_lookups(self) -> tuple[str, ...]:
@@ -175,6 +231,9 @@ class RegionScopedAdminMixin:
             visible = False
         if not visible:
             raise Http404
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return LabelledHistoryHelper(self.model, historical_record)
 
     # simple-history falls back to the history table for objects get_queryset() hides: close that door.
     def history_view(self, request, object_id, extra_context=None):

@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.mfa import has_second_factor, session_passed_mfa
+from accounts.mfa_setup import remember_destination
 from establishments.selectors import is_staff_user
 
 # Paths a staff user without MFA may still reach: MFA set-up itself, logout, e-mail and password management,
@@ -47,6 +48,7 @@ class StaffMfaRequiredMiddleware:
                     "configurez-la pour continuer."
                 ),
             )
+            remember_destination(request)  # « Continuer » after the recovery codes leads back there
             return redirect(reverse("mfa_activate_totp"))
         if not session_passed_mfa(request, user):
             messages.warning(

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from accounts import mfa_setup
+
 from . import legal, views
 
 admin.site.site_header = "Administration du portail CRRC"
@@ -20,6 +22,7 @@ urlpatterns = [
     path("accessibilite/", legal.accessibility, name="accessibility"),
     path("donnees-personnelles/", legal.privacy, name="privacy"),
     path("contact/", legal.contact, name="contact"),
+    path("accounts/2fa/continuer/", mfa_setup.continue_after_setup, name="mfa_continue"),
     path("accounts/", include("allauth.urls")),
     # Before the admin's own URLs: /admin/login/ goes through allauth (rate limits, MFA step).
     path("admin/login/", views.admin_login, name="admin_login"),
@@ -34,4 +37,6 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("sensibilisation/", include("awareness.urls")),
     path("communaute/", include("community.urls")),
+    path("offres/", include("offers.urls")),
+    path("exercices/", include("exercises.urls")),
 ]

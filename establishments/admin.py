@@ -220,6 +220,7 @@ class EstablishmentAdmin(RegionScopedAdminMixin, ImportExportModelAdmin, SimpleH
     search_help_text = _("Numéro FINESS (9 caractères), raison sociale ou commune.")
     autocomplete_fields = ["organisation"]
     readonly_fields = ["created_at", "updated_at"]
+    historical_date_fields = ("opened_on", "finess_updated_on")
     show_full_result_count = False
     fieldsets = (
         (None, {"fields": ("finess", "name", "category", "sector", "is_ose")}),

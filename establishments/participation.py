@@ -60,6 +60,19 @@ class RenderedSection:
         return self.section.template
 
 
+def _awareness_context(establishment: Establishment) -> dict:
+    """The establishment's awareness relays: a hospital that has one is not asked to name one (one query)."""
+    from .roles import Role
+    from .selectors import active_memberships
+
+    relays = [m.user for m in active_memberships(establishment).filter(role=Role.AWARENESS_RELAY)]
+    return {
+        "relays": relays,
+        "relay_names": ", ".join(u.get_full_name() or u.email for u in relays),
+        "establishment_pk": establishment.pk,
+    }
+
+
 _registry: dict[str, Section] = {}
 
 EMPTY_STATES = "establishments/participation_empty.html"
@@ -71,7 +84,14 @@ BUILTIN_SECTIONS = (
     Section("assessments", _("Évaluations de maturité cyber"), f"{EMPTY_STATES}#assessments", order=30, builtin=True),
     Section("action_plan", _("Plan d'action"), f"{EMPTY_STATES}#action_plan", order=40, builtin=True),
     Section("exercises", _("Exercices de crise"), f"{EMPTY_STATES}#exercises", order=50, builtin=True),
-    Section("awareness", _("Sensibilisation"), f"{EMPTY_STATES}#awareness", order=60, builtin=True),
+    Section(
+        "awareness",
+        _("Sensibilisation"),
+        f"{EMPTY_STATES}#awareness",
+        order=60,
+        builtin=True,
+        context=lambda request, establishment: _awareness_context(establishment),
+    ),
     Section("documents", _("Documents"), f"{EMPTY_STATES}#documents", order=70, builtin=True),
 )
 

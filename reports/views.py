@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from crrc.ids import parse_id
 from crrc.tenancy import get_for_user_or_404
 from establishments.selectors import establishments_for
 
@@ -45,9 +46,8 @@ def request_document(request: HttpRequest, establishment_pk: int) -> HttpRespons
     establishment = get_object_or_404(establishments_for(request.user), pk=establishment_pk)
     kind = request.POST.get("kind", "")
     subject = request.POST.get("subject_id") or None
-    try:
-        subject_id = int(subject) if subject is not None else None
-    except ValueError:
+    subject_id = parse_id(subject) if subject is not None else None
+    if subject is not None and subject_id is None:
         return HttpResponseBadRequest(_("Identifiant de l'objet concerné invalide."))
     try:
         report = request_report(establishment, kind, request.user, subject_id=subject_id)

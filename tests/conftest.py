@@ -1,8 +1,8 @@
 import os
-import time
 
 import pytest
-from django.test.client import ClientMixin
+
+from tests.mfa_sessions import install as install_mfa_sessions
 
 # Playwright's sync API runs an event loop in the main thread; Django's ORM would otherwise refuse to run
 # in the same thread during browser tests (test-only).
@@ -30,40 +30,8 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-_django_login = ClientMixin._login
-
-
-def _login_with_mfa_step(self, user, backend=None):
-    """``force_login`` stands for a complete log-in, second factor included (allauth's record of an ``mfa`` step).
-
-    The staff MFA rule reads the session's authentication records (``accounts.mfa``) and still sends a staff user
-    with no authenticator to the set-up. Tests that need a session without the MFA step log in through the real
-    forms, or use ``tests.conftest.force_login_password_only``.
-    """
-    _django_login(self, user, backend)
-    if getattr(self, "_password_only", False):
-        return
-    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-
-    session = self.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time()},
-        {"method": "mfa", "at": time.time(), "type": "totp"},
-    ]
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-
-
-ClientMixin._login = _login_with_mfa_step
-
-
-def force_login_password_only(client, user) -> None:
-    """A session that passed the password step only (what Django's admin form used to open)."""
-    client._password_only = True
-    try:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    finally:
-        client._password_only = False
+# force_login records allauth's MFA step, as a complete staff log-in does (tests/mfa_sessions.py).
+install_mfa_sessions()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crrc.ids import BoundedModelChoiceField, BoundedModelMultipleChoiceField
+
 from ..models import Call, CorrectionRequest
 from .models import Label, NotificationPreference, ReviewScore
 from .selectors import labels_for, region_reviewers
@@ -59,7 +61,7 @@ class ScoreForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    reviewer = forms.ModelChoiceField(label=_("Assigner à"), queryset=None)
+    reviewer = BoundedModelChoiceField(label=_("Assigner à"), queryset=None)
 
     def __init__(self, *args, call: Call, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -68,7 +70,7 @@ class AssignForm(forms.Form):
 
 
 class LabelsForm(forms.Form):
-    labels = forms.ModelMultipleChoiceField(
+    labels = BoundedModelMultipleChoiceField(
         label=_("Étiquettes"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -85,7 +87,7 @@ class LabelCreateForm(forms.Form):
 
 class AttributeKindForm(forms.Form):
     prefix = "attribution"
-    kind = forms.ModelChoiceField(label=_("Type de projet attribué"), queryset=None, empty_label=None)
+    kind = BoundedModelChoiceField(label=_("Type de projet attribué"), queryset=None, empty_label=None)
 
     def __init__(self, *args, call: Call, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -125,8 +127,8 @@ BULK_ACTIONS = [
 class BulkForm(forms.Form):
     action = forms.ChoiceField(label=_("Action groupée"), choices=BULK_ACTIONS)
     applications = forms.TypedMultipleChoiceField(label=_("Dossiers"), coerce=int, choices=())
-    reviewer = forms.ModelChoiceField(label=_("Instructeur"), queryset=None, required=False)
-    label = forms.ModelChoiceField(label=_("Étiquette"), queryset=None, required=False)
+    reviewer = BoundedModelChoiceField(label=_("Instructeur"), queryset=None, required=False)
+    label = BoundedModelChoiceField(label=_("Étiquette"), queryset=None, required=False)
     reason = forms.CharField(label=_("Motif"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, call: Call, application_ids, **kwargs) -> None:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crrc.ids import parse_id
 from establishments.selectors import staff_regions
 
 from .. import eligibility, services
@@ -161,7 +162,7 @@ def documents_zip(request: HttpRequest, call_pk: int) -> StreamingHttpResponse:
 def bulk(request: HttpRequest, call_pk: int) -> HttpResponse:
     call = review_call_or_404(request.user, call_pk)
     review_services.require_reviewer(request.user, call)
-    ids = [int(v) for v in request.POST.getlist("applications") if v.isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("applications")) if pk is not None]
     form = BulkForm(request.POST, call=call, application_ids=ids)
     back = reverse("calls_review:list", args=[call.pk]) + ("?" + request.POST.get("query", "")).rstrip("?")
     if not ids:
@@ -221,8 +222,8 @@ def save_filter(request: HttpRequest, call_pk: int) -> HttpResponse:
 @require_POST
 def delete_filter(request: HttpRequest, call_pk: int) -> HttpResponse:
     call = review_call_or_404(request.user, call_pk)
-    filter_pk = request.POST.get("filter", "")
-    if filter_pk.isdigit():
+    filter_pk = parse_id(request.POST.get("filter", ""))
+    if filter_pk is not None:
         SavedFilter.objects.filter(pk=filter_pk, owner=request.user, call=call).delete()
     messages.success(request, _("Filtre supprimé."))
     return redirect("calls_review:list", call.pk)
@@ -389,7 +390,10 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             review_services.assign(application, form.cleaned_data["reviewer"], user)
             messages.success(request, _("Instructeur assigné."))
         elif action == "unassign":
-            reviewer = get_object_or_404(application.reviewer_assignments, reviewer_id=post.get("reviewer")).reviewer
+            reviewer_id = parse_id(post.get("reviewer"))
+            if reviewer_id is None:
+                raise Http404
+            reviewer = get_object_or_404(application.reviewer_assignments, reviewer_id=reviewer_id).reviewer
             review_services.unassign(application, reviewer, user)
             messages.success(request, _("Assignation retirée."))
         elif action == "labels":

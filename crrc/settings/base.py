@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "incidents",
     "awareness",
     "community",
+    "offers",
+    "exercises",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +141,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
+# A sign-up or password reset never tells whether an address has an account (same answer, same time: see
+# accounts.adapters).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -246,6 +251,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "action_plans.tasks.send_overdue_digests",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
+    # Offers: CRRC staff told once when a framework agreement comes within its alert window before its end.
+    "offers-agreement-ends": {"task": "offers.tasks.check_agreement_ends", "schedule": crontab(hour=6, minute=45)},
     # Incidents: the director and RSSI reminded of each step due within the hour (once per step).
     "incidents-step-reminders": {"task": "incidents.tasks.send_step_reminders", "schedule": 900.0},
     # Calls: at closing, submitted applications go to review (drafts stay drafts); drafts reminded 2 days before.

@@ -2,8 +2,9 @@
 is readable, no two labels overlap, nothing spills out of its card — on a desktop screen and on a phone."""
 
 import pytest
-from calls.review.models import Label
 from django.test import Client
+
+from calls.review.models import Label
 
 from .factories import CallFactory
 from .review_factories import reviewer_of, under_review
@@ -40,7 +41,7 @@ def _layout_problems(page, form: str) -> list[str]:
     for control in inputs:
         problems += [f"a control overlaps « {label['text']} »" for label in labels if _overlap(control, label)
                      and not (label["x"] <= control["x"] and control["x"] + control["w"] <= label["x"] + label["w"]
-                              and label["y"] <= control["y"] and control["y"] + control["h"] <= label["y"] + label["h"])]  # fmt: skip
+                              and label["y"] <= control["y"] and control["y"] + control["h"] <= label["y"] + label["h"])]  # fmt: skip  # noqa: E501
     card = page.evaluate(BOXES, f"section:has({form})")[0]
     for label in labels:
         if label["x"] + label["w"] > card["x"] + card["w"] + 1 or label["y"] + label["h"] > card["y"] + card["h"] + 1:

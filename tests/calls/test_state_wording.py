@@ -4,11 +4,11 @@
 import re
 
 import pytest
-from calls.review.models import ReviewScore
-from calls.review.priority import refresh_priorities
 from django.urls import reverse
 
 from calls.models import Application, ProjectKind, TransitionLog
+from calls.review.models import ReviewScore
+from calls.review.priority import refresh_priorities
 
 from .conftest import fill
 from .review_factories import reviewer_of, under_review

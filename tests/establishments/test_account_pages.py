@@ -5,6 +5,7 @@ import re
 import time
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
@@ -201,3 +202,35 @@ def test_signup_confirmation_mail_is_signed_by_the_portal(client, mailoutbox):
     assert "L'équipe du Portail CRRC" in body or "L'équipe du CRRC" in body
     assert "/accounts/confirm-email/" in body
     assert "<<UNDEFINED" not in body
+
+
+def test_staff_set_up_mfa_right_after_logging_in_without_a_second_password_then_continue(client):
+    """Log in with the password, be sent to the set-up, scan, save the codes, « Continuer » → the page asked for."""
+    assignment = StaffAssignmentFactory()
+    user = assignment.user
+    user.set_password(PASSWORD)
+    user.save()
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    response = client.get(reverse("calls_review:index"))
+    assert response.url == reverse("mfa_activate_totp")
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 200, response.get("Location")  # not the reauthentication page
+    secret = client.session["mfa.totp.secret"]
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+    response = client.post(reverse("mfa_activate_totp"), {"code": code})
+    assert response.url == reverse("mfa_view_recovery_codes")
+    page = _text(client.get(response.url))
+    assert f'href="{reverse("mfa_continue")}"' in page and "Continuer" in page
+    response = client.get(reverse("mfa_continue"))
+    assert response.url == reverse("calls_review:index")
+
+
+def test_continue_never_leaves_the_site(client):
+    user = UserFactory()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session["crrc_mfa_setup_next"] = "https://evil.example/"
+    session.save()
+    assert client.get(reverse("mfa_continue")).url == reverse("home")

@@ -376,3 +376,21 @@ def test_superuser_assigns_crrc_staff_in_the_admin_and_the_group_follows(superus
 
 def test_crrc_staff_cannot_assign_staff(staff_client, world):
     assert staff_client.get(reverse("admin:establishments_staffassignment_add")).status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["ods", "xlsx"])
+def test_admin_import_reads_spreadsheets(superuser_client, finess_world, fmt):
+    """ODS is read as the binary it is (import-export files it under text formats), XLSX row by row."""
+    import tablib
+
+    rows = [row for row in finess_rows(OCCITANIE) if row["departement"] in {"09", "11"}][:3]
+    dataset = tablib.Dataset(headers=list(rows[0].keys()))
+    for row in rows:
+        dataset.append(list(row.values()))
+    url = reverse("admin:establishments_establishment_import")
+    form = superuser_client.get(url).context["form"]
+    choice = next(value for value, label in form.fields["format"].choices if str(label).lower() == fmt)
+    upload = SimpleUploadedFile(f"finess.{fmt}", dataset.export(fmt))
+    response = superuser_client.post(url, {"format": choice, "import_file": upload, "resource": "0"})
+    assert "confirm_form" in response.context, response.context["form"].errors
+    assert response.context["result"].totals["new"] == 3

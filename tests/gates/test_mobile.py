@@ -25,7 +25,10 @@ OVERFLOW = """() => {
     .filter(el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.right > width + 1
                     && !(el.parentElement && el.parentElement.closest('.table-responsive, pre'))
                     && !el.closest('.visually-hidden, .visually-hidden-focusable, .collapse:not(.show)'); })
-    .slice(-3).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '.' + [...el.classList].join('.') + '[' + Math.round(el.getBoundingClientRect().right) + ']' + (el.parentElement ? '<' + el.parentElement.tagName.toLowerCase() + '.' + [...el.parentElement.classList].join('.') : ''));
+    .slice(-3).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '.' + [...el.classList].join('.')
+      + '[' + Math.round(el.getBoundingClientRect().right) + ']'
+      + (el.parentElement ? '<' + el.parentElement.tagName.toLowerCase()
+      + '.' + [...el.parentElement.classList].join('.') : ''));
   return {scroll: document.documentElement.scrollWidth, width, wide};
 }"""
 

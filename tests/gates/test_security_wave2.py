@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +23,8 @@ from django.test import Client
 from django.urls import reverse
 
 from establishments.roles import StaffKind
-from tests.conftest import force_login_password_only
 from tests.establishments.factories import RegionFactory, StaffAssignmentFactory
+from tests.mfa_sessions import force_login_password_only
 
 from .urlwalk import gated_routes
 
@@ -533,3 +534,201 @@ def test_email_links_go_only_to_configured_hosts(db, settings):
         type(region).objects.filter(pk=region.pk).update(hostname=stored)
         region.refresh_from_db()
         assert portal_url("/x/", region) == "https://portail.crrc.example/x/"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 10. Bad ids are a 404 or a form error, never a 500
+# ---------------------------------------------------------------------------------------------------------------
+
+_FIELD_READ = re.compile(r"""request\.(?:POST|GET)(?:\.get|\.getlist|\[)\(?\s*["']([\w-]+)["']""")
+
+
+def _fields_read_by_views() -> set[str]:
+    """Every request field a view of the project reads by name (``request.POST.get("subject_id")``…)."""
+    from django.apps import apps
+
+    names: set[str] = set()
+    for config in apps.get_app_configs():
+        path = Path(config.path)
+        if not str(path).startswith(str(ROOT)) or ".venv" in path.parts:
+            continue
+        for source in path.rglob("*.py"):
+            names.update(_FIELD_READ.findall(source.read_text(encoding="utf-8")))
+    return names
+
+
+@pytest.mark.parametrize("role", ["director_a", "crrc_staff_a"])
+def test_no_view_answers_500_to_an_absurd_id(role):
+    """Every gated URL (with A's own objects), POST and GET, every field a view reads set to a 30-digit number or a
+    word: 4xx, a redirect or a form error, never a crash."""
+    from .urlwalk import Unresolvable, build_url
+    from .world import build_world
+
+    world = build_world()
+    client = Client(raise_request_exception=False)
+    client.force_login(world.users[role], backend="django.contrib.auth.backends.ModelBackend")
+    fields = _fields_read_by_views()
+    assert {"subject_id", "applications"} <= fields
+    crashes = []
+    for route in gated_routes():
+        try:
+            url = build_url(route, world.a)
+        except Unresolvable:
+            continue
+        for value in ("9" * 30, "abc", "-1"):
+            payload = dict.fromkeys(fields, value)
+            for method in ("post", "get"):
+                response = getattr(client, method)(url, payload)
+                if response.status_code >= 500:
+                    crashes.append(f"{method.upper()} {url} with {value!r}: {response.status_code}")
+    assert not crashes, "\n".join(crashes)
+
+
+def test_the_issues_three_500s_are_now_4xx_or_form_errors():
+    """/documents/etablissement/<id>/demander/ (subject_id), the reviewers' unassign and labels actions."""
+    from reports import registry
+
+    from .world import build_world
+
+    world = build_world()
+    client = Client(raise_request_exception=False)
+    client.force_login(world.users["crrc_staff_a"], backend="django.contrib.auth.backends.ModelBackend")
+    director = Client(raise_request_exception=False)
+    director.force_login(world.users["director_a"], backend="django.contrib.auth.backends.ModelBackend")
+    from calls.models import Application
+
+    application = world.a.owned[Application]
+    for bad in ("9" * 30, "abc", "-5"):
+        for kind in [entry.kind for entry in registry.kinds()]:
+            response = director.post(
+                reverse("reports:request", args=[world.a.establishment.pk]), {"kind": kind, "subject_id": bad}
+            )
+            assert response.status_code in (400, 404), (kind, bad, response.status_code)
+        for action, field in (("unassign", "reviewer"), ("labels", "labels"), ("assign", "reviewer")):
+            url = reverse("calls_review:act", args=[application.pk, action])
+            response = client.post(url, {field: bad})
+            assert response.status_code in (302, 400, 404), (action, bad, response.status_code)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 11. Small leaks: sign-up answers alike for known and new addresses; dates in a sane window
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class CountingHasher:
+    """Counts password hashes: the costly step whose absence gave known addresses away by their answer time."""
+
+    calls = 0
+
+
+def _counting_hasher_class():
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    class Counting(MD5PasswordHasher):
+        algorithm = "md5"
+
+        def encode(self, password, salt):
+            CountingHasher.calls += 1
+            return super().encode(password, salt)
+
+    return Counting
+
+
+def test_sign_up_does_the_same_work_for_a_known_and_a_new_address(settings, monkeypatch):
+    from django.contrib.auth import hashers
+
+    from tests.establishments.factories import UserFactory
+
+    UserFactory(email="connu@example.org")
+    counting = _counting_hasher_class()
+    monkeypatch.setattr(hashers, "get_hasher", lambda algorithm="default": counting())
+    answers = {}
+    for email in ("connu@example.org", "nouveau@example.org"):
+        CountingHasher.calls = 0
+        response = Client().post(
+            reverse("account_signup"),
+            {"email": email, "password1": "Phare-Corail-2026!", "password2": "Phare-Corail-2026!"},
+        )
+        answers[email] = (response.status_code, response.get("Location"), CountingHasher.calls)
+    known, new = answers["connu@example.org"], answers["nouveau@example.org"]
+    assert known == new, answers  # same status, same redirect, same number of password hashes
+    assert new[2] >= 1
+
+
+def test_sane_date_refuses_1900_and_far_future_in_french():
+    from datetime import date, timedelta
+
+    from django.core.exceptions import ValidationError
+
+    from crrc.validators import sane_date
+
+    sane_date(date(2000, 1, 1))
+    sane_date(date.today() + timedelta(days=365 * 9))
+    for bad in (date(1900, 1, 1), date(1999, 12, 31), date.today() + timedelta(days=365 * 11)):
+        with pytest.raises(ValidationError) as info:
+            sane_date(bad)
+        assert "Date invraisemblable" in info.value.messages[0]
+
+
+def test_every_admin_date_field_has_the_sane_window():
+    """Walks every admin and inline form of the project (later modules included)."""
+    from django import forms
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from crrc.validators import sane_date
+    from tests.establishments.factories import UserFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = UserFactory(email="dates@example.org", is_staff=True, is_superuser=True)
+    missing = []
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label in {"auth", "account", "mfa", "socialaccount", "sites"}:
+            continue
+        exempt = set(getattr(model_admin, "historical_date_fields", ()))
+        form_classes = [(model._meta.label, model_admin.get_form(request), exempt)]
+        for inline in model_admin.get_inline_instances(request):
+            form_classes.append(
+                (f"{model._meta.label} › {inline.model._meta.label}", inline.get_formset(request).form, set())
+            )
+        for label, form_class, exempt_fields in form_classes:
+            for name, field in form_class.base_fields.items():
+                is_date = isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField)
+                if is_date and name not in exempt_fields and sane_date not in field.validators:
+                    missing.append(f"{label}.{name}")
+    assert not missing, missing
+
+
+def test_action_item_deadline_of_1900_is_refused_in_the_form_and_the_xlsx_import():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import load_workbook
+
+    from action_plans import services, xlsx
+    from action_plans.forms import ActionItemForm
+    from action_plans.models import ActionItem
+    from establishments.roles import Role
+    from tests.action_plans.factories import member
+    from tests.establishments.factories import EstablishmentFactory
+
+    establishment = EstablishmentFactory()
+    manager = member(establishment, Role.RSSI)
+    form = ActionItemForm(
+        {"title": "Sauvegardes", "deadline": "1900-01-01", "priority": "P2", "progress": 0},
+        owners=type(manager).objects.none(),
+    )
+    assert not form.is_valid()
+    assert "Date invraisemblable" in " ".join(form.errors["deadline"])
+    item = services.create_item(establishment, manager, title="Sauvegardes")
+    book = load_workbook(io.BytesIO(xlsx.export_plan(establishment, ActionItem.objects.filter(pk=item.pk))))
+    sheet = book[xlsx.SHEET]
+    column = next(i for i, c in enumerate(xlsx.COLUMNS, start=1) if c.key == "deadline")
+    sheet.cell(row=2, column=column, value="01/01/1900")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(xlsx.ImportRefused) as info:
+        xlsx.import_plan(establishment, SimpleUploadedFile("suivi.xlsx", buffer.getvalue()), manager)
+    assert any("invraisemblable" in error.reason for error in info.value.errors), info.value.errors
+    item.refresh_from_db()
+    assert item.deadline is None

@@ -32,6 +32,7 @@ SKIPPED_NAMES = {
     "healthz": "public health check: returns database/broker state only",
     "branding_css": "public per-region colours (a region is not a tenant secret)",
     "branding_logo": "public per-region logo",
+    "exercises:retex_public": "public RETEX form behind a signed, expiring token (tests/exercises/test_views.py)",
 }
 
 # kwarg name -> "app_label.Model" (or "app_label.Model.field" when the kwarg is not the pk). A key can also be
@@ -58,6 +59,26 @@ KWARG_MODELS: dict[str, str] = {
     # "document" alone would name community.Document: the calls' pieces are required documents.
     "calls:upload.document_pk": "calls.RequiredDocument",
     "calls:template.document_pk": "calls.RequiredDocument",
+    "offers:detail.pk": "offers.Offer",
+    "offers:document.pk": "offers.OfferDocument",
+    "offers:withdraw.pk": "offers.Subscription",
+    "offers:campaign.pk": "offers.Campaign",
+    "offers:start_response.pk": "offers.Campaign",
+    "offers:response.pk": "offers.Response",
+    "offers:save_response.pk": "offers.Response",
+    "offers:submit_response.pk": "offers.Response",
+    "offers:new_order.agreement_pk": "offers.Agreement",
+    "offers:order.pk": "offers.PurchaseOrder",
+    "offers:order_act.pk": "offers.PurchaseOrder",
+    "offers:order_notes.pk": "offers.PurchaseOrder",
+    "offers:staff_answers.pk": "offers.Campaign",
+    "offers:staff_remind.pk": "offers.Campaign",
+    "offers:staff_export.pk": "offers.Campaign",
+    "offers:staff_needs.pk": "offers.Campaign",
+    "offers:staff_needs_export.pk": "offers.Campaign",
+    "offers:agreement.pk": "offers.Agreement",
+    "offers:consumption_export.pk": "offers.Agreement",
+    "offers:amend.pk": "offers.Agreement",
 }
 
 PK_NAMES = {"pk", "id"}

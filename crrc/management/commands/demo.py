@@ -25,10 +25,12 @@ MODULE_STEPS = (
     "demo_action_plans",
     "demo_calls",
     "demo_calls_review",
+    "demo_exercises",
     "demo_reports",
     "demo_incidents",
     "demo_awareness",
     "demo_community",
+    "demo_offers",
 )
 
 

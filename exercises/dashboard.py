@@ -1,0 +1,66 @@
+"""Regional dashboard indicators of crisis exercises: by kit level and by stage (planned, played, reported)."""
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dashboards.figures import bar_of
+from dashboards.registry import Figure, Indicator, Scope, register
+
+from .choices import KitLevel
+from .models import Exercise
+from .selectors import REGISTER_GROUPS
+
+
+def _exercises(scope: Scope):
+    return scope.in_period(Exercise.objects.filter(establishment__in=scope.establishments), "starts_at")
+
+
+def by_level(scope: Scope) -> list[Figure]:
+    rows = {r["kit_level"]: r["n"] for r in _exercises(scope).order_by().values("kit_level").annotate(n=Count("pk"))}
+    base = scope.establishments
+    return [
+        Figure(
+            str(label),
+            rows.get(value, 0),
+            drilldown=base.filter(pk__in=Exercise.objects.filter(kit_level=value).values("establishment")),
+        )
+        for value, label in KitLevel.choices
+    ]
+
+
+def by_stage(scope: Scope) -> list[Figure]:
+    labels = {
+        "planned": _("Planifiés"),
+        "played": _("Joués, rapport à remettre"),
+        "reported": _("Rapport remis"),
+        "cancelled": _("Annulés"),
+    }
+    counts = _exercises(scope).aggregate(
+        **{name: Count("pk", filter=Q(state__in=states)) for name, states in REGISTER_GROUPS.items()}
+    )
+    return [Figure(str(labels[name]), counts[name]) for name in REGISTER_GROUPS]
+
+
+def register_indicators() -> None:
+    register(
+        Indicator(
+            key="exercises.by_level",
+            title=gettext_lazy("Exercices de crise par niveau de kit"),
+            module="exercises",
+            order=50,
+            compute=by_level,
+            chart=bar_of(gettext_lazy("Exercices de crise par niveau de kit"), label_header=gettext_lazy("Niveau")),
+        )
+    )
+    register(
+        Indicator(
+            key="exercises.by_stage",
+            title=gettext_lazy("Exercices de crise par étape"),
+            module="exercises",
+            order=51,
+            compute=by_stage,
+            chart=bar_of(gettext_lazy("Exercices de crise par étape"), label_header=gettext_lazy("Étape")),
+            description=gettext_lazy("Sur la période choisie, d'après la date de l'exercice."),
+        )
+    )
