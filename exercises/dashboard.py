@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboards.figures import bar_of
-from dashboards.registry import Figure, Indicator, Scope, register
+from dashboards.registry import Figure, Indicator, Scope, SummaryLine, register, register_summary_line, year_bounds
 
 from .choices import KitLevel
 from .models import Exercise
@@ -64,3 +64,18 @@ def register_indicators() -> None:
             description=gettext_lazy("Sur la période choisie, d'après la date de l'exercice."),
         )
     )
+    register_summary_line(
+        SummaryLine(
+            key="exercises.played",
+            label=gettext_lazy("Exercices de crise joués"),
+            module="exercises",
+            order=10,
+            compute=played_in_year,
+        )
+    )
+
+
+def played_in_year(regions, year: int) -> int:
+    """Exercises that ended (were played to the end) in the year, in the establishments of ``regions``."""
+    start, end = year_bounds(year)
+    return Exercise.objects.filter(establishment__region__in=regions, ended_at__gte=start, ended_at__lt=end).count()

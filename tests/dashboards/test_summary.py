@@ -19,6 +19,7 @@ from tests.assessments.factories import AssessmentFactory
 from tests.awareness.factories import LearnerFactory
 from tests.calls.factories import ApplicationFactory
 from tests.establishments.factories import EstablishmentFactory, RegionFactory
+from tests.exercises.factories import ExerciseFactory
 from tests.incidents.factories import IncidentFactory
 from tests.reports.helpers import pdf_text
 
@@ -39,6 +40,9 @@ def seed(region, year):
     plus rows of the previous year and of another region that must not count."""
     establishment = EstablishmentFactory(department__region=region)
     elsewhere = EstablishmentFactory()
+    ExerciseFactory(establishment=establishment, ended_at=at(year))
+    ExerciseFactory(establishment=establishment, ended_at=at(year - 1))
+    ExerciseFactory(establishment=elsewhere, ended_at=at(year))
     LearnerFactory.create_batch(3, establishment=establishment, created_at=at(year))
     LearnerFactory(establishment=establishment, created_at=at(year - 1))
     LearnerFactory(establishment=elsewhere, created_at=at(year))
@@ -95,6 +99,7 @@ def test_every_line_is_computed_from_the_data_for_the_year_and_region():
 
     assert figures["assessments.submitted"] == 2
     assert figures["awareness.learners_enrolled"] == 3
+    assert figures["exercises.played"] == 1
     assert figures["calls.funding_paid"] == Decimal("1500")
     assert figures["incidents.field_hours"] == 3.5
     assert figures["incidents.rapid_response"] == 1
