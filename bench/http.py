@@ -51,16 +51,19 @@ def _free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, env: dict, workers: int, threads: int, log: Path):
+    """gunicorn with the settings docker-compose.yml ships (``gunicorn.conf.py``), on a free loopback port."""
+
+    def __init__(self, env: dict, log: Path, settings_module: str | None = None):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log.open("wb")
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_ACCESS_LOG": ""}
+        if settings_module:
+            env["DJANGO_SETTINGS_MODULE"] = settings_module
         command = [
             str(Path(sys.executable).with_name("gunicorn")),
             "crrc.wsgi:application",
-            *("--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--threads", str(threads)),
-            *("--worker-class", "gthread", "--timeout", "60", "--log-level", "warning", "--keep-alive", "5"),
-            "--preload",  # import the project once, then fork: workers boot fast even on a busy machine
+            *("-c", str(Path(settings.BASE_DIR) / "gunicorn.conf.py"), "--log-level", "warning"),
         ]
         self.process = subprocess.Popen(
             command, cwd=settings.BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT

@@ -74,7 +74,14 @@ def is_staff_user(user) -> bool:
     """CRRC staff and ARS reviewers: the people who must use MFA."""
     if _is_anonymous(user):
         return False
-    return user.is_staff or user.is_superuser or user.staff_assignments.filter(is_active=True).exists()
+    if user.is_staff or user.is_superuser:
+        return True
+    # Asked by the MFA middleware and again by pages: one query per request. The user object is loaded afresh for
+    # each request, so the memo on it never outlives the request.
+    memo = user.__dict__.get("_crrc_is_staff_user")
+    if memo is None:
+        memo = user.__dict__["_crrc_is_staff_user"] = user.staff_assignments.filter(is_active=True).exists()
+    return memo
 
 
 def active_memberships(establishment: Establishment) -> QuerySet[Membership]:
