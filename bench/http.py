@@ -97,6 +97,7 @@ def session_cookie(user) -> str:
 STAFF_KEY_PAGES = (
     "calls_review:list",
     "calls_review:index",
+    "dashboards:region",
     "assessments:region",
     "action_plans:index",
     "establishments:home",
