@@ -18,4 +18,5 @@ RUN SECRET_KEY=build-only-collectstatic python manage.py collectstatic --no-inpu
     && mkdir -p /app/media && chown crrc:crrc /app/media
 USER crrc
 EXPOSE 8000
-CMD ["gunicorn", "crrc.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers and threads: gunicorn.conf.py says why (2 cores, measured by the benchmark).
+CMD ["gunicorn", "crrc.wsgi:application", "-c", "gunicorn.conf.py"]

@@ -7,7 +7,7 @@ demo:  ## install everything and run the demo at http://127.0.0.1:8000
 test:  ## install everything and run the whole test suite (PostgreSQL, Redis, Chromium)
 	bash scripts/test.sh
 
-bench:  ## regional-scale benchmark on PostgreSQL (not part of the tests)
+bench:  ## national-scale benchmark on PostgreSQL (not part of the tests)
 	bash scripts/bench.sh
 
 lint:

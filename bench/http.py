@@ -53,16 +53,19 @@ def _free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, env: dict, workers: int, threads: int, log: Path):
+    """gunicorn with the settings docker-compose.yml ships (``gunicorn.conf.py``), on a free loopback port."""
+
+    def __init__(self, env: dict, log: Path, settings_module: str | None = None):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log.open("wb")
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_ACCESS_LOG": ""}
+        if settings_module:
+            env["DJANGO_SETTINGS_MODULE"] = settings_module
         command = [
             str(Path(sys.executable).with_name("gunicorn")),
             "crrc.wsgi:application",
-            *("--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--threads", str(threads)),
-            *("--worker-class", "gthread", "--timeout", "60", "--log-level", "warning", "--keep-alive", "5"),
-            "--preload",  # import the project once, then fork: workers boot fast even on a busy machine
+            *("-c", str(Path(settings.BASE_DIR) / "gunicorn.conf.py"), "--log-level", "warning"),
         ]
         self.process = subprocess.Popen(
             command, cwd=settings.BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT
@@ -86,10 +89,18 @@ class Gunicorn:
         self.log.close()
 
 
-def session_cookie(user) -> str:
+def signed_in_client(user) -> Client:
+    """A client whose session went through a complete log-in, second factor included (the staff MFA rule reads
+    allauth's records of the session's steps; without the ``mfa`` one every staff page is a redirect)."""
+
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     mark_mfa_step(client, user)  # staff pages need this session's MFA step (crrc.middleware)
+    return client
+
+
+def session_cookie(user) -> str:
+    client = signed_in_client(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
@@ -98,6 +109,7 @@ STAFF_KEY_PAGES = (
     "dashboards:region",
     "calls_review:list",
     "calls_review:index",
+    "dashboards:region",
     "assessments:region",
     "action_plans:index",
     "establishments:home",
@@ -118,9 +130,7 @@ def key_pages(user, establishment, limit: int, priority: tuple[str, ...] | None 
         if row is not None:
             owned[model] = row
     side = Side(establishment=establishment, director=user, member=user, owned=owned)
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    mark_mfa_step(client, user)
+    client = signed_in_client(user)
     found = []
     for route in gated_routes():
         name = route.name or route.route

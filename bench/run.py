@@ -1,4 +1,4 @@
-"""``python -m bench``: seed regional-scale data, then measure pages, PDFs and the FINESS import.
+"""``python -m bench``: seed national-scale data, then measure pages, PDFs and the FINESS import.
 
 Bounded to about 15 minutes on a 2-core machine. Writes ``bench/results/latest.json`` and ``latest.md`` (not
 versioned) and ``bench/LATEST.md`` (versioned: the figures with the machine they were taken on).
@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import platform
+import random
 import subprocess
 import sys
 import time
@@ -67,9 +68,11 @@ def machine() -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--establishments", type=int, default=5000)
+    parser.add_argument("--establishments", type=int, default=95_000)
+    parser.add_argument("--users", type=int, default=40_000, help="4 per onboarded establishment")
+    parser.add_argument("--scale", type=float, default=1.0, help="factor on the modules' row counts (smoke runs)")
     parser.add_argument("--seed", type=int, default=20261123)
-    parser.add_argument("--http-seconds", type=int, default=8, help="wrk duration per page")
+    parser.add_argument("--http-seconds", type=int, default=6, help="wrk duration per page")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sheets-per-worker", type=int, default=40)
     parser.add_argument("--finess-rows", type=int, default=95_000)
@@ -117,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     from bench import seed as seeding
 
     log("Seeding…")
-    seeded = seeding.seed(args.establishments, args.seed, workdir, log)
+    seeded = seeding.seed(args.establishments, args.seed, workdir, log, users_total=args.users, scale=args.scale)
     results["seed"] = {
         "establishments": seeded.establishments,
         "users": seeded.users,
@@ -134,8 +137,31 @@ def main(argv: list[str] | None = None) -> None:
     director = Membership.objects.get(establishment=establishment, role=Role.DIRECTOR).user
     reviewer = User.objects.get(email=f"{StaffKind.ARS_REVIEWER}@bench.example.org")
 
+    # Each module's own seed and key pages (bench/<app>.py, see bench/modules.py).
+    from bench import modules
+
+    context = modules.Context(
+        establishments=seeded.establishment_ids,
+        onboarded=seeded.establishment_ids[: seeded.memberships // seeding.USERS_PER_ESTABLISHMENT],
+        establishment=establishment,
+        director=director,
+        reviewer=reviewer,
+        crrc=User.objects.get(email=f"{StaffKind.CRRC_STAFF}@bench.example.org"),
+        rng=random.Random(args.seed),
+        log=log,
+    )
+    module_rows, module_timings = modules.seed_all(context)
+    results["seed"]["modules"].update(module_rows)
+    results["seed"]["timings_s"].update(module_timings)
+    results["seed"]["timings_s"]["total_s"] = round(
+        sum(v for k, v in results["seed"]["timings_s"].items() if k != "total_s"), 2
+    )
+    log(f"Seeding done in {results['seed']['timings_s']['total_s']} s")
+
     if "http" not in args.skip:
-        results["http"] = http_phase(args, env, establishment, director, reviewer, workdir)
+        results["http"] = http_phase(
+            args, env, establishment, director, reviewer, workdir, module_pages=modules.pages_all(context)
+        )
     from bench import community as community_bench
 
     log("Community: weekly digest batch…")
@@ -171,7 +197,18 @@ def main(argv: list[str] | None = None) -> None:
     log(f"Done in {results['total_s']} s → bench/results/latest.json, bench/results/latest.md, bench/LATEST.md")
 
 
-def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
+MINIMAL_URL = "/__bench__/minimal"
+BARE_URL = "/__bench__/bare"
+
+
+def http_phase(args, env, establishment, director, reviewer, workdir, module_pages=()) -> dict:
+    """The three figures of issue 15, interleaved on the same gunicorn settings (``gunicorn.conf.py``).
+
+    Two servers run side by side, one measured at a time: the minimal Django project (``bench.minimal_settings``,
+    the ceiling) and the portal. Before every page come a minimal run and a bare-view run; each figure's ratio is
+    its throughput over the mean of the minimal runs just before and after it (the machine is shared: drift in its
+    load cancels out).
+    """
     from bench.http import STAFF_KEY_PAGES, Gunicorn, check_ok, ensure_wrk, key_pages, run_wrk, session_cookie
     from establishments.roles import StaffKind
 
@@ -187,7 +224,7 @@ def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
     targets += [(f"establishment user: {name}", url, director_cookie) for name, url in community_bench.pages(director)]
     targets += [
         (f"ARS reviewer: {name}", url, reviewer_cookie)
-        for name, url in key_pages(reviewer, establishment, 2, STAFF_KEY_PAGES)
+        for name, url in key_pages(reviewer, establishment, 3, STAFF_KEY_PAGES)
     ]
     crrc = reviewer.__class__.objects.get(email=f"{StaffKind.CRRC_STAFF}@bench.example.org")
     crrc_cookie = session_cookie(crrc)
@@ -200,46 +237,64 @@ def http_phase(args, env, establishment, director, reviewer, workdir) -> dict:
     from bench import exercises as exercise_bench
 
     targets += exercise_bench.pages(establishment, director_cookie, crrc_cookie)
-    workers = (os.cpu_count() or 2) * 2 + 1
-    log(f"HTTP: gunicorn {workers} workers × 2 threads, wrk {args.connections} connections, {args.http_seconds} s each")
-    server = Gunicorn({**env}, workers=workers, threads=2, log=workdir / "gunicorn.log")
-    rows = []
-    bare_url = "/__bench__/bare"
+    cookies = {}
+    for label, url, user in module_pages:
+        cookies.setdefault(user.pk, session_cookie(user))
+        targets.append((label, url, cookies[user.pk]))
+    import runpy
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))  # the settings both servers run with, for the report
+    log(
+        f"HTTP: gunicorn {conf['workers']} workers × {conf['threads']} threads ({conf['worker_class']}), "
+        f"wrk {args.connections} connections, {args.http_seconds} s each"
+    )
+    minimal = Gunicorn({**env}, log=workdir / "gunicorn-minimal.log", settings_module="bench.minimal_settings")
+    server = Gunicorn({**env}, log=workdir / "gunicorn.log")
+    rows: list[dict] = []
+    seconds, connections = args.http_seconds, args.connections
+
+    def measure(base, url, cookie, label, warm=True) -> dict:
+        if warm:
+            run_wrk(wrk, base, url, cookie, 2, connections, 2)
+        return {"page": label, "url": url, **run_wrk(wrk, base, url, cookie, seconds, connections, 2)}
+
     try:
-        # The machine is shared: the ceiling is measured before and after every page, and each page's ratio is
-        # taken against the mean of the two runs that frame it, so that drift in the load cancels out.
-        previous_bare = _bare(wrk, server, args, director_cookie, rows, "bare Django view (ceiling)")
-        for label, url, cookie in targets:
+        previous = measure(minimal.base, MINIMAL_URL, "", "minimal Django view (ceiling)")
+        rows.append(previous)
+        for label, url, cookie in [
+            ("project's bare view (whole stack, signed in)", BARE_URL, director_cookie),
+            *targets,
+        ]:
             status = check_ok(server.base, url, cookie)
             if status != 200:
                 rows.append({"page": label, "url": url, "status": status, "skipped": "not 200 before the run"})
                 continue
-            run_wrk(wrk, server.base, url, cookie, 2, args.connections, 2)  # warm-up
-            measure = run_wrk(wrk, server.base, url, cookie, args.http_seconds, args.connections, 2)
-            next_bare = _bare(wrk, server, args, director_cookie, rows, "bare Django view (ceiling, again)")
-            ceiling = (previous_bare["rps"] + next_bare["rps"]) / 2
-            row = {"page": label, "url": url, **measure, "ratio_to_bare": round(measure["rps"] / ceiling, 3)}
-            rows.insert(len(rows) - 1, row)
+            row = measure(server.base, url, cookie, label)
+            bare = None
+            if url != BARE_URL:
+                bare = measure(server.base, BARE_URL, director_cookie, "project's bare view (again)", warm=False)
+            following = measure(minimal.base, MINIMAL_URL, "", "minimal Django view (again)", warm=False)
+            ceiling = (previous["rps"] + following["rps"]) / 2
+            row["ratio_to_minimal"] = round(row["rps"] / ceiling, 3)
+            rows.append(row)
+            if bare is not None:
+                bare["ratio_to_minimal"] = round(bare["rps"] / ceiling, 3)
+                rows.append(bare)
+            rows.append(following)
             log(f"  {label} {url}: {row}")
-            previous_bare = next_bare
+            previous = following
     finally:
         server.stop()
+        minimal.stop()
     for row in rows:
-        if row.get("url") == bare_url:
-            row["ratio_to_bare"] = 1.0
-    return {"gunicorn_workers": workers, "threads": 2, "connections": args.connections, "pages": rows}
-
-
-def _bare(wrk, server, args, cookie, rows, label) -> dict:
-    from bench.http import run_wrk
-
-    url = "/__bench__/bare"
-    if not rows:
-        run_wrk(wrk, server.base, url, cookie, 2, args.connections, 2)  # warm-up
-    measure = run_wrk(wrk, server.base, url, cookie, args.http_seconds, args.connections, 2)
-    rows.append({"page": label, "url": url, **measure})
-    log(f"  {label}: {measure}")
-    return measure
+        if row.get("url") == MINIMAL_URL:
+            row["ratio_to_minimal"] = 1.0
+    return {
+        "gunicorn_workers": conf["workers"],
+        "threads": conf["threads"],
+        "connections": args.connections,
+        "pages": rows,
+    }
 
 
 def _md(results: dict) -> str:
@@ -261,7 +316,7 @@ def _md(results: dict) -> str:
     s = results["seed"]
     t = s["timings_s"]
     lines.append(
-        f"| establishments (real FINESS, Occitanie, via import_finess) | {s['establishments']} "
+        f"| establishments (national-size FINESS file, via import_finess) | {s['establishments']} "
         f"| {t.get('establishments_s')} |"
     )
     lines.append(
@@ -275,21 +330,28 @@ def _md(results: dict) -> str:
         lines += [
             "",
             f"## Pages under wrk ({http['connections']} connections, gunicorn {http['gunicorn_workers']} workers × "
-            f"{http['threads']} threads, 127.0.0.1)",
+            f"{http['threads']} threads from `gunicorn.conf.py`, 127.0.0.1)",
             "",
-            "Each page's ratio is its throughput over the mean of the bare-view runs just before and after it.",
+            "Three figures, interleaved: the minimal Django view (`bench/minimal_settings.py`: three middlewares, no "
+            "database, no session — the ceiling), the project's bare view (whole middleware stack, signed in, no "
+            "query in the view) and each key page signed in as the user who uses it. Each ratio is the throughput "
+            "over the mean of the minimal-view runs just before and after it. Targets: bare view ≥ 0.5, each page "
+            "≥ 0.1 and p95 ≤ 150 ms.",
             "",
-            "| page | URL | req/s | median (ms) | p95 (ms) | errors | ratio to bare view |",
-            "|---|---|---|---|---|---|---|",
+            "| page | URL | req/s | median (ms) | p95 (ms) | p99 (ms) | errors | ratio to minimal |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for r in http["pages"]:
             if "rps" in r:
                 lines.append(
-                    f"| {r['page']} | `{r['url']}` | {r['rps']} | {r['p50_ms']} | {r['p95_ms']} | {r['errors']} | "
-                    f"{r['ratio_to_bare']} |"
+                    f"| {r['page']} | `{r['url']}` | {r['rps']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} "
+                    f"| {r['errors']} | {r.get('ratio_to_minimal', '–')} |"
                 )
             else:
-                lines.append(f"| {r['page']} | `{r['url']}` | – | – | – | status {r['status']} | skipped |")
+                lines.append(f"| {r['page']} | `{r['url']}` | – | – | – | – | status {r['status']} | skipped |")
+        notes = results.get("notes")
+        if notes:
+            lines += ["", "### What the profile shows", "", *[f"- {n}" for n in notes]]
     elif http:
         lines += ["", f"Pages: {http}"]
     if results.get("community_digest"):

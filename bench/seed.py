@@ -1,7 +1,8 @@
-"""Regional-scale data, reproducible from a seed, built with bulk inserts.
+"""National-scale data, reproducible from a seed, built with bulk inserts.
 
-Establishments are real: the first ``establishments`` rows of the Occitanie FINESS extract, loaded through the
-project's own bulk FINESS import. People are generated (four memberships per establishment), and each module's
+Establishments come from the national-size FINESS file (the reference extracts, then replicated with new valid
+FINESS numbers: ``national_finess_file``), loaded through the project's own bulk FINESS import. People are generated
+(four memberships per onboarded establishment: 40,000 for 10,000 establishments), and each module's
 tenant-owned rows are cloned in bulk from one row built by the module's own factory (``tests/<app>/factories.py``),
 so a module that arrives is seeded without editing this file: add its target count to ``TARGETS``.
 """
@@ -22,8 +23,9 @@ from django.core.management import call_command
 from django.db import IntegrityError, models, transaction
 
 # Row counts at regional scale, by model name; models absent from the registry are reported as absent.
-TARGETS = {"Application": 2_000, "ActionItem": 20_000, "Assessment": 5_000}
-USERS_PER_ESTABLISHMENT = 4  # director, RSSI, awareness relay, member → 20,000 users for 5,000 establishments
+TARGETS = {"Application": 20_000, "ActionItem": 200_000, "Assessment": 50_000}
+USERS_PER_ESTABLISHMENT = 4  # director, RSSI, awareness relay, member → 40,000 users for 10,000 establishments
+USERS = 40_000
 BATCH = 2_000
 PASSWORD = "motdepasse-bench-123"
 
@@ -36,6 +38,7 @@ class Seeded:
     modules: dict[str, object] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     first_establishment_id: int | None = None
+    establishment_ids: list[int] = field(default_factory=list)
 
 
 def _timed(seeded: Seeded, label: str):
@@ -49,18 +52,9 @@ def _timed(seeded: Seeded, label: str):
     return _T()
 
 
-def _occitanie_subset(count: int, workdir: Path) -> Path:
-    source = Path(settings.REFERENCE_DATA_DIR) / "finess" / "finess_et_20210108_occitanie.csv"
-    target = workdir / f"occitanie_{count}.csv"
-    with source.open(encoding="utf-8") as src, target.open("w", encoding="utf-8") as dst:
-        for n, line in enumerate(src):
-            if n > count:
-                break
-            dst.write(line)
-    return target
-
-
-def seed(establishments: int, seed_value: int, workdir: Path, log) -> Seeded:
+def seed(
+    establishments: int, seed_value: int, workdir: Path, log, users_total: int = USERS, scale: float = 1.0
+) -> Seeded:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
@@ -74,10 +68,12 @@ def seed(establishments: int, seed_value: int, workdir: Path, log) -> Seeded:
         call_command("load_geo", verbosity=0)
         call_command("load_finess_categories", verbosity=0)
     with _timed(seeded, "establishments_s"):
-        call_command("import_finess", str(_occitanie_subset(establishments, workdir)), verbosity=0)
+        source, _info = national_finess_file(establishments, workdir)
+        call_command("import_finess", str(source), verbosity=0)
     ests = list(Establishment.objects.order_by("finess").values_list("pk", flat=True))
     seeded.establishments = len(ests)
     seeded.first_establishment_id = ests[0]
+    seeded.establishment_ids = ests
     log(f"  {len(ests)} establishments ({seeded.timings['establishments_s']} s)")
 
     with _timed(seeded, "people_s"):
@@ -91,7 +87,7 @@ def seed(establishments: int, seed_value: int, workdir: Path, log) -> Seeded:
                 last_name=f"Bench{e:05d}",
                 password=password,
             )
-            for e in range(len(ests))
+            for e in range(min(len(ests), users_total // len(roles)))
             for r in range(len(roles))
         ]
         User.objects.bulk_create(users, batch_size=BATCH)
@@ -102,7 +98,7 @@ def seed(establishments: int, seed_value: int, workdir: Path, log) -> Seeded:
         Membership.objects.bulk_create(
             [
                 Membership(user=users[e * len(roles) + r], establishment_id=est, role=roles[r])
-                for e, est in enumerate(ests)
+                for e, est in enumerate(ests[: len(users) // len(roles)])
                 for r in range(len(roles))
             ],
             batch_size=BATCH,
@@ -124,7 +120,7 @@ def seed(establishments: int, seed_value: int, workdir: Path, log) -> Seeded:
             continue
         with _timed(seeded, f"{model_name}_s"):
             try:
-                seeded.modules[model_name] = _seed_model(model, count, ests, rng)
+                seeded.modules[model_name] = _seed_model(model, max(2, int(count * scale)), ests, rng)
             except Exception as exc:  # noqa: BLE001 - reported in the results, the bench goes on
                 seeded.modules[model_name] = f"failed: {exc.__class__.__name__}: {exc}"[:300]
         log(f"  {model_name}: {seeded.modules[model_name]} ({seeded.timings[f'{model_name}_s']} s)")

@@ -25,19 +25,24 @@ def crrc_staff_regions(user) -> QuerySet[Region]:
     return staff_regions(user, kinds=(StaffKind.CRRC_STAFF,))
 
 
-def _membership_scope(memberships: QuerySet[Membership]) -> Q:
-    """Direct memberships, and organisation memberships for the organisation's establishments of their regions.
+def _membership_ids(memberships: QuerySet[Membership], *more: QuerySet) -> QuerySet:
+    """Ids of the establishments the memberships open: direct ones, and the organisation's in its granted regions.
 
-    The direct part is an uncorrelated ``IN`` subquery (PostgreSQL evaluates it once and hashes it). An
-    organisation may span regions (issue 9): its membership opens only the establishments of the regions it was
+    An organisation may span regions (issue 9): its membership opens only the establishments of the regions it was
     granted for, hence the (organisation, region) pair read from the membership's regions.
+
+    One ``UNION`` of two index-driven subqueries, used as ``pk IN (…)``. The former ``pk IN (…) OR EXISTS (…)``
+    could use no index: PostgreSQL scanned every establishment for each scoped query (20 ms on 26,000 rows, and
+    a cost estimate high enough to trigger JIT compilation; issue 15, EXPLAIN ANALYZE in bench/README.md).
     """
     grants = Membership.regions.through.objects.filter(
         membership__in=memberships.filter(organisation__isnull=False).values("pk")
     )
-    return Q(pk__in=memberships.filter(establishment__isnull=False).values("establishment_id")) | Q(
+    direct = memberships.filter(establishment__isnull=False).values("establishment_id")
+    via_organisation = Establishment.objects.filter(
         Exists(grants.filter(membership__organisation_id=OuterRef("organisation_id"), region_id=OuterRef("region_id")))
-    )
+    ).values("pk")
+    return direct.union(via_organisation, *more)
 
 
 def member_establishments(user, roles: list[str] | None = None) -> QuerySet[Establishment]:
@@ -47,7 +52,7 @@ def member_establishments(user, roles: list[str] | None = None) -> QuerySet[Esta
     memberships = Membership.objects.filter(user=user, is_active=True)
     if roles is not None:
         memberships = memberships.filter(role__in=roles)
-    return Establishment.objects.filter(_membership_scope(memberships))
+    return Establishment.objects.filter(pk__in=_membership_ids(memberships))
 
 
 def establishments_where(user, capability: str) -> QuerySet[Establishment]:
@@ -63,7 +68,8 @@ def establishments_for(user) -> QuerySet[Establishment]:
         return Establishment.objects.all()
     memberships = Membership.objects.filter(user=user, is_active=True)
     staff_regions_ids = StaffAssignment.objects.filter(user=user, is_active=True).values("region_id")
-    return Establishment.objects.filter(_membership_scope(memberships) | Q(region_id__in=staff_regions_ids))
+    regional = Establishment.objects.filter(region_id__in=staff_regions_ids).values("pk")
+    return Establishment.objects.filter(pk__in=_membership_ids(memberships, regional))
 
 
 def can(user, establishment: Establishment, capability: str) -> bool:
@@ -74,7 +80,14 @@ def is_staff_user(user) -> bool:
     """CRRC staff and ARS reviewers: the people who must use MFA."""
     if _is_anonymous(user):
         return False
-    return user.is_staff or user.is_superuser or user.staff_assignments.filter(is_active=True).exists()
+    if user.is_staff or user.is_superuser:
+        return True
+    # Asked by the MFA middleware and again by pages: one query per request. The user object is loaded afresh for
+    # each request, so the memo on it never outlives the request.
+    memo = user.__dict__.get("_crrc_is_staff_user")
+    if memo is None:
+        memo = user.__dict__["_crrc_is_staff_user"] = user.staff_assignments.filter(is_active=True).exists()
+    return memo
 
 
 def active_memberships(establishment: Establishment) -> QuerySet[Membership]:

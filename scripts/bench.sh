@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regional-scale benchmark (not part of the tests): real PostgreSQL, Redis, gunicorn and wrk on 127.0.0.1.
+# National-scale benchmark (not part of the tests): real PostgreSQL, Redis, gunicorn and wrk on 127.0.0.1.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -7,5 +7,5 @@ apt_install "${PDF_PACKAGES[@]}" wrk
 start_postgres
 start_redis
 ensure_venv
-say "Banc de mesure (environ 10 minutes sur 2 cœurs) : résultats dans bench/LATEST.md"
+say "Banc de mesure à l'échelle nationale (environ 10 minutes sur 2 cœurs) : résultats dans bench/LATEST.md"
 exec "$VENV/bin/python" -m bench "$@"

@@ -110,7 +110,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: the tenancy scopes' estimated costs (a subquery over every establishment) cross PostgreSQL's JIT
+    # thresholds, and compiling a plan took 2-5 s for a query that runs in under 1 ms (EXPLAIN ANALYZE of the
+    # establishment home on the national data: "JIT … Optimization 3274 ms, Emission 1953 ms"). Short OLTP queries
+    # never win from JIT; this is the usual setting for a web application.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo's SQLite: a writer waits up to 20 s for the lock instead of failing with "database is locked", and
     # write transactions take the lock when they begin (no deferred upgrade that deadlocks two concurrent POSTs).
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
@@ -304,6 +310,10 @@ if CACHE_URL:
             "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
         }
     }
+    # Sessions read from Redis, written through to PostgreSQL: the session query of every signed-in request
+    # becomes a cache hit (issue 15, measured in bench/). Only on a shared cache: with per-process local memory a
+    # session ended in one worker would live on in another's cache.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Reverse proxies in front of the portal that append to X-Forwarded-For: allauth takes the client's address from

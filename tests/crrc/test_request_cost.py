@@ -1,0 +1,48 @@
+"""The per-request cost of the middleware stack (issue 15): a signed-in request to a view that does no query.
+
+Sessions come from the cache (``cached_db``), so what is left is the user itself and, for a member, whether they
+are staff (the MFA rule). The count must not grow with the data: two sizes of factories.
+"""
+
+import pytest
+from django.conf import settings
+
+from tests.establishments.factories import EstablishmentFactory, MembershipFactory, StaffAssignmentFactory
+
+BARE = "/__bench__/bare"
+
+
+@pytest.fixture
+def bare_view(settings):
+    settings.BENCH_MODE = True
+    settings.ROOT_URLCONF = "bench.urls"
+    return BARE
+
+
+def test_sessions_are_cached_when_the_cache_is_shared():
+    if settings.CACHE_URL:
+        assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("others", [1, 20])
+def test_member_request_costs_two_queries_whatever_the_data(client, bare_view, django_assert_max_num_queries, others):
+    membership = MembershipFactory()
+    for _ in range(others):
+        MembershipFactory(establishment=EstablishmentFactory())
+    client.force_login(membership.user)
+    assert client.get(bare_view).status_code == 200  # the session is now in the cache
+    with django_assert_max_num_queries(2 if settings.CACHE_URL else 3):  # user, staff assignment (+ session)
+        assert client.get(bare_view).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("others", [1, 20])
+def test_staff_request_costs_two_queries_whatever_the_data(client, bare_view, django_assert_max_num_queries, others):
+    assignment = StaffAssignmentFactory()
+    for _ in range(others):
+        StaffAssignmentFactory()
+    client.force_login(assignment.user)
+    client.get(bare_view)
+    with django_assert_max_num_queries(2 if settings.CACHE_URL else 3):  # user, second factor (+ session)
+        client.get(bare_view)  # a redirect to the MFA step: staff pass through the same stack
