@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crrc.ids import parse_id
 from crrc.uploads import FILE_TYPES
 from establishments.models import Department
 
@@ -183,7 +184,7 @@ def folder_create(request: HttpRequest, space_pk: int) -> HttpResponse:
     parent = None
     parent_pk = request.POST.get("parent") or request.GET.get("parent")
     if parent_pk:
-        parent = get_object_or_404(Folder.objects.filter(space=viewer.space), pk=parent_pk)
+        parent = get_object_or_404(Folder.objects.filter(space=viewer.space), pk=parse_id(parent_pk) or 0)
     form = FolderForm(request.POST or None, groups=viewer.space.groups.all())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from crrc.ids import parse_id
 from crrc.tenancy import get_for_user_or_404
 from establishments.selectors import member_establishments
 
@@ -144,7 +145,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
 def start_response(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(selectors.visible_campaigns(request.user), pk=pk)
     establishment = get_object_or_404(
-        selectors.answering_establishments(request.user, campaign), pk=request.POST.get("establishment") or 0
+        selectors.answering_establishments(request.user, campaign), pk=parse_id(request.POST.get("establishment")) or 0
     )
     try:
         response = services.start_response(campaign, establishment, request.user)
