@@ -33,7 +33,7 @@ def director(establishment):
 
 
 @pytest.mark.xfail(
-    reason="Known failure after the merge: the awareness module's own section replaces the built-in card that had the next-step button (see the closing note).",
+    reason="Known failure after the merge: the awareness module's own section replaces the built-in card that had the next-step button (see the closing note).",  # noqa: E501
     strict=False,
 )
 def test_every_section_has_a_next_step_button_and_the_crrc_contact_is_shown(client, establishment, director):
@@ -52,7 +52,7 @@ def test_every_section_has_a_next_step_button_and_the_crrc_contact_is_shown(clie
 
 
 @pytest.mark.xfail(
-    reason="Known failure after the merge: the awareness module's own section replaces the built-in card that had the next-step button (see the closing note).",
+    reason="Known failure after the merge: the awareness module's own section replaces the built-in card that had the next-step button (see the closing note).",  # noqa: E501
     strict=False,
 )
 def test_an_establishment_with_a_relay_is_not_asked_to_name_one(client, establishment, director):

@@ -72,7 +72,7 @@ def test_first_claimant_on_a_verified_domain_becomes_director(django_capture_on_
 
 
 @pytest.mark.xfail(
-    reason="Known failure after the merge of the security and perf branches: the verified organisation domain is honoured outside its region (see the closing note).",
+    reason="Known failure after the merge of the security and perf branches: the verified organisation domain is honoured outside its region (see the closing note).",  # noqa: E501
     strict=False,
 )
 def test_an_organisation_domain_counts_in_its_region_only():

@@ -53,7 +53,7 @@ def test_reader_cannot_plan(establishment, reader, catalogue):
 
 
 @pytest.mark.xfail(
-    reason="Known failure after the merge: the ANS grid fixture collides with a grid already loaded (grid_one_current_version); see the closing note.",
+    reason="Known failure after the merge: the ANS grid fixture collides with a grid already loaded (grid_one_current_version); see the closing note.",  # noqa: E501
     strict=False,
 )
 def test_kit_level_proposed_from_self_assessment_and_override_needs_reason(establishment, director, catalogue):

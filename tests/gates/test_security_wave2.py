@@ -286,7 +286,7 @@ def test_archive_bounds_cover_entry_size_total_size_and_entry_count():
 
 
 @pytest.mark.xfail(
-    reason="Known failure after the merge: one module's admin XLSX import raises openpyxl's OSError on a damaged archive instead of a French message (see the closing note).",
+    reason="Known failure after the merge: one module's admin XLSX import raises openpyxl's OSError on a damaged archive instead of a French message (see the closing note).",  # noqa: E501
     strict=False,
 )
 def test_every_admin_import_format_refuses_bombs_and_damaged_archives():

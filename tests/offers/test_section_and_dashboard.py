@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.xfail(
-    reason="Known failure after the merge: the offers section is not shown on 'Mon établissement' as this test expects (see the closing note).",
+    reason="Known failure after the merge: the offers section is not shown on 'Mon établissement' as this test expects (see the closing note).",  # noqa: E501
     strict=False,
 )
 def test_section_invites_to_answer_then_to_submit(client, campaign, establishment, director, rssi):
@@ -35,7 +35,7 @@ def test_section_invites_to_answer_then_to_submit(client, campaign, establishmen
 
 
 @pytest.mark.xfail(
-    reason="Known failure after the merge: the offers section is not shown on 'Mon établissement' as this test expects (see the closing note).",
+    reason="Known failure after the merge: the offers section is not shown on 'Mon établissement' as this test expects (see the closing note).",  # noqa: E501
     strict=False,
 )
 def test_section_lists_orders_in_progress(client, establishment, director, agreement, lot, awardee, price):
