@@ -5,6 +5,7 @@ are staff (the MFA rule). The count must not grow with the data: two sizes of fa
 """
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 
 from tests.establishments.factories import EstablishmentFactory, MembershipFactory, StaffAssignmentFactory
@@ -39,10 +40,16 @@ def test_member_request_costs_two_queries_whatever_the_data(client, bare_view, d
 @pytest.mark.django_db
 @pytest.mark.parametrize("others", [1, 20])
 def test_staff_request_costs_two_queries_whatever_the_data(client, bare_view, django_assert_max_num_queries, others):
+    """Staff with their second factor set up, signed in through it: the steady state of a CRRC officer's day.
+
+    (Staff without a second factor are redirected to the set-up, which writes the page they wanted and a message
+    into the session: that request is not the one to measure.)
+    """
     assignment = StaffAssignmentFactory()
+    Authenticator.objects.create(user=assignment.user, type=Authenticator.Type.TOTP, data={"secret": "tests"})
     for _ in range(others):
         StaffAssignmentFactory()
     client.force_login(assignment.user)
-    client.get(bare_view)
+    assert client.get(bare_view).status_code == 200
     with django_assert_max_num_queries(2 if settings.CACHE_URL else 3):  # user, second factor (+ session)
-        client.get(bare_view)  # a redirect to the MFA step: staff pass through the same stack
+        assert client.get(bare_view).status_code == 200
