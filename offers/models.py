@@ -722,7 +722,10 @@ class Lot(models.Model):
         blank=True,
         help_text=_("Les réponses de campagne qui portent cette clé alimentent le besoin du lot."),
     )
+    # The "%" is a literal percent, not a format directive (for xgettext).
+    # xgettext:no-python-format
     alert_80_sent_at = models.DateTimeField(_("alerte 80 % envoyée le"), null=True, blank=True)
+    # xgettext:no-python-format
     alert_100_sent_at = models.DateTimeField(_("alerte 100 % envoyée le"), null=True, blank=True)
 
     history = HistoricalRecords()
