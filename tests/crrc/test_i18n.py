@@ -2,11 +2,16 @@
 
 import ast
 import gettext
+import html
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,3 +155,169 @@ def test_compiled_catalogue_matches_the_po_file():
     assert stale == [], f"{len(stale)} entries differ: run compilemessages -l en ({stale[:5]})"
     with translation.override("en"):
         assert translation.gettext("Brouillon") == "Draft"
+
+
+# --- The catalogue follows the source -------------------------------------------------------------------------
+# ``makemessages`` writes into the repository (the .po, a .pot, and a ``.html.py`` copy beside every template), so
+# the source is extracted here the way it extracts it: same files, Django's own ``templatize`` for templates and
+# text files, the same xgettext keywords, into a temporary folder. Every message found must have an English entry.
+
+SOURCE_EXTENSIONS = {".py", ".html", ".txt"}
+PRUNED_DIRS = {"node_modules", "locale", "staticfiles", "media", "__pycache__"}  # plus every ".*" folder (.venv, .git)
+XGETTEXT_ARGS = [  # django/core/management/commands/makemessages.py, domain "django"
+    "--language=Python",
+    "--keyword=gettext_noop",
+    "--keyword=gettext_lazy",
+    "--keyword=ngettext_lazy:1,2",
+    "--keyword=pgettext:1c,2",
+    "--keyword=npgettext:1c,2,3",
+    "--keyword=pgettext_lazy:1c,2",
+    "--keyword=npgettext_lazy:1c,2,3",
+    "--from-code=UTF-8",
+    "--output=-",
+]
+
+
+def source_files() -> list[Path]:
+    """The files ``makemessages --ignore=.venv --ignore=node_modules`` examines from the repository root."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(ROOT):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in PRUNED_DIRS)
+        for name in filenames:
+            if Path(name).suffix in SOURCE_EXTENSIONS and not name.startswith(".") and not name.endswith("~"):
+                found.append(Path(dirpath) / name)
+    return sorted(found)
+
+
+def extract_messages(workdir: Path) -> list[dict]:
+    """Messages marked for translation in the source, as makemessages would put them in the .pot."""
+    from django.utils.translation import templatize
+
+    inputs = []
+    for path in source_files():
+        relative = path.relative_to(ROOT)
+        if path.suffix == ".py":
+            inputs.append(str(path))
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:  # makemessages skips such files too
+            continue
+        target = workdir / "templatized" / f"{relative}.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(templatize(text, origin=str(relative)), encoding="utf-8")
+        inputs.append(str(target))
+    files_from = workdir / "files.txt"
+    files_from.write_text("\n".join(inputs), encoding="utf-8")
+    result = subprocess.run(
+        ["xgettext", *XGETTEXT_ARGS, f"--files-from={files_from}"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    pot = workdir / "django.pot"
+    pot.write_text(result.stdout, encoding="utf-8")
+    return parse_po(pot)
+
+
+def entry_key(entry: dict) -> tuple:
+    return entry.get("msgctxt"), entry["msgid"], entry.get("msgid_plural")
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is not installed")
+def test_every_string_marked_in_the_source_has_an_english_entry(tmp_path):
+    extracted = extract_messages(tmp_path)
+    assert len(extracted) > 1000, "the extraction found almost nothing: check source_files()"
+    translated = {entry_key(e) for e in parse_po(PO) if all(e["msgstr"].values()) and "fuzzy" not in e["flags"]}
+    missing = sorted({entry_key(e) for e in extracted} - translated, key=str)
+    assert missing == [], (
+        f"{len(missing)} strings marked for translation have no English entry in {PO.name}: run `make messages`, "
+        f"translate them and commit the .po and .mo. First ones: {[m[1] for m in missing[:10]]}"
+    )
+
+
+# --- Each module's pages in English ----------------------------------------------------------------------------
+
+HEADING = re.compile(r"<(h[1-3]|title|legend|button)\b[^>]*>(.*?)</\1>", re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+def french_texts(workdir: Path) -> set[str]:
+    """French source texts: one of them on an English page was not translated (or has no entry at all).
+
+    Taken from the source when xgettext is there (so that a string missing from the catalogue counts too) and from
+    the catalogue; texts the same in both languages ("Menu", "Documents") are left out.
+    """
+    entries = parse_po(PO)
+    same = {e["msgid"] for e in entries if e["msgstr"].get(0) == e["msgid"]}
+    sources = {e["msgid"] for e in entries}
+    if shutil.which("xgettext"):
+        sources |= {e["msgid"] for e in extract_messages(workdir)}
+    return sources - same
+
+
+def headings(body: str) -> list[str]:
+    texts = (html.unescape(TAG.sub(" ", match[1])) for match in HEADING.findall(body))
+    return [" ".join(text.split()) for text in texts if text.strip()]
+
+
+def module_pages() -> dict[str, tuple]:
+    """One user, page and expected English heading per module of the second wave, with data to show its sections."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from establishments.roles import Role
+    from exercises import services as exercise_services
+    from exercises.models import Scenario
+    from tests.awareness.factories import EnrolmentFactory
+    from tests.community.factories import MemberFactory, SpaceFactory
+    from tests.establishments.factories import EstablishmentFactory, MembershipFactory
+    from tests.incidents.factories import declare, director_of, staff_of
+    from tests.offers.factories import OfferFactory
+
+    establishment = EstablishmentFactory(ehpad=True)
+    region = establishment.region
+    director = director_of(establishment)
+    staff = staff_of(region)
+
+    OfferFactory(region=region)
+    call_command("load_exercise_scenarios", verbosity=0)
+    exercise = exercise_services.create_exercise(
+        establishment, staff, title="Exercice rançongiciel", scenario=Scenario.objects.get(slug="rancongiciel"),
+        starts_at=timezone.now() + timedelta(days=30),
+    )  # fmt: skip
+    EnrolmentFactory(establishment=establishment)
+    space = SpaceFactory(region=region)
+    member = MemberFactory(space=space, establishment=establishment, user=director)
+    incident = declare(establishment, director)
+    rssi = MembershipFactory(establishment=establishment, role=Role.RSSI).user
+    return {
+        "offers": (director, "/offres/", "Catalogue of CRRC offers"),
+        "exercises": (staff, reverse("exercises:detail", kwargs={"exercise_pk": exercise.pk}), "Timeline"),
+        "exercises-index": (director, "/exercices/", "Crisis exercises"),
+        "awareness": (director, f"/sensibilisation/etablissement/{establishment.pk}/", "Simulated phishing campaigns"),
+        "community": (member.user, f"/communaute/espace/{space.pk}/", "What's new?"),
+        "community-index": (rssi, "/communaute/", "CISO community"),
+        "dashboards": (staff, "/tableau-de-bord/", "Regional dashboard"),
+        "incidents": (director, reverse("incidents:detail", args=[incident.pk]), "The steps to follow"),
+        "incidents-index": (director, "/incidents/", "Cyber incidents"),
+    }
+
+
+@pytest.mark.django_db
+def test_a_page_of_each_new_module_renders_in_english(client, tmp_path):
+    french = french_texts(tmp_path)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    problems = {}
+    for module, (user, url, expected) in module_pages().items():
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200, (module, url, response.status_code)
+        body = response.content.decode()
+        assert 'lang="en"' in body, module
+        texts = headings(body)
+        assert expected in texts, (module, texts)
+        left = [text for text in texts if text in french or any(part in french for part in text.split(" – "))]
+        if left:
+            problems[module] = left
+    assert problems == {}, f"French headings left on English pages: {problems}"
