@@ -90,7 +90,7 @@ def test_home_page_in_english_with_the_language_cookie(english):
 def test_login_page_in_english_with_the_language_cookie(english):
     body = english.get("/accounts/login/").content.decode()
     assert "Skip to content" in body
-    assert "Free software under the EUPL-1.2 license" in body
+    assert "Free software under the EUPL-1.2 licence" in body
     assert "Aller au contenu" not in body
     assert "Logiciel libre" not in body
 
