@@ -236,7 +236,7 @@ def test_every_string_marked_in_the_source_has_an_english_entry(tmp_path):
 
 # --- Each module's pages in English ----------------------------------------------------------------------------
 
-HEADING = re.compile(r"<(h[1-3]|title|legend|button)\b[^>]*>(.*?)</\1>", re.S)
+HEADING = re.compile(r"<(h[1-3]|title|legend|button|label|th)\b[^>]*>(.*?)</\1>", re.S)
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -255,8 +255,9 @@ def french_texts(workdir: Path) -> set[str]:
 
 
 def headings(body: str) -> list[str]:
+    """Texts of the headings, buttons, labels and table headers, without the required-field star."""
     texts = (html.unescape(TAG.sub(" ", match[1])) for match in HEADING.findall(body))
-    return [" ".join(text.split()) for text in texts if text.strip()]
+    return [" ".join(text.split()).removesuffix(" *") for text in texts if text.strip()]
 
 
 def module_pages() -> dict[str, tuple]:
@@ -301,6 +302,20 @@ def module_pages() -> dict[str, tuple]:
         "dashboards": (staff, "/tableau-de-bord/", "Regional dashboard"),
         "incidents": (director, reverse("incidents:detail", args=[incident.pk]), "The steps to follow"),
         "incidents-index": (director, "/incidents/", "Cyber incidents"),
+        "incidents-staff": (staff, "/incidents/", "Incidents in the region"),
+        "offers-agreements": (staff, "/offres/equipe/accords-cadres/", "Framework agreements and campaigns"),
+        "exercises-create": (staff, "/exercices/nouveau/", "Plan a crisis exercise"),
+        "exercises-register": (staff, "/exercices/registre/", "Regional exercise register"),
+        "awareness-requests": (staff, "/sensibilisation/demandes/", "On-demand campaigns"),
+        "awareness-benchmark": (staff, "/sensibilisation/referentiel-regional/", "Regional awareness benchmark"),
+        "community-members": (staff, f"/communaute/espace/{space.pk}/membres/", "Pending requests and invitations"),
+        "community-profile": (member.user, f"/communaute/espace/{space.pk}/mon-profil/", "My directory entry"),
+        "dashboards-summary": (staff, "/tableau-de-bord/bilan-annuel/", "Total for the year"),
+        "incidents-declare": (
+            director,
+            f"/incidents/etablissement/{establishment.pk}/declarer/",
+            "Report a cyber incident",
+        ),
     }
 
 
