@@ -56,7 +56,8 @@ def _action_items(exercise: Exercise):
 
 def report_context(exercise: Exercise, shared: bool) -> dict:
     chosen = exercise.report_sections or [key for key, _label in REPORT_SECTIONS]
-    participants = list(exercise.participants.order_by("cell", "function", "name"))
+    participants = list(exercise.participants.select_related("site").order_by("cell", "function", "name"))
+    sites = [s.site for s in exercise.sites.select_related("site").order_by("site__name")]
     by_cell = [(label, [p for p in participants if p.cell == value]) for value, label in Cell.choices]
     stimuli = list(exercise.stimuli.order_by("offset_seconds", "pk"))
     observations = list(exercise.observations.select_related("objective", "author").order_by("at", "pk"))
@@ -68,6 +69,7 @@ def report_context(exercise: Exercise, shared: bool) -> dict:
         "section_labels": dict(REPORT_SECTIONS),
         "objectives": list(exercise.objectives.all()),
         "by_cell": by_cell,
+        "sites": sites,
         "stimuli": stimuli,
         "strengths": [o for o in observations if o.kind == ObservationKind.STRENGTH],
         "improvements": [o for o in observations if o.kind == ObservationKind.IMPROVEMENT],

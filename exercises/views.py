@@ -74,7 +74,7 @@ def create(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("establishment")
     if chosen and chosen.isdigit():
         initial["establishment"] = chosen
-    form = forms.CreateForm(request.POST or None, establishments=establishments, initial=initial)
+    form = forms.CreateForm(request.POST or None, establishments=establishments, user=request.user, initial=initial)
     proposal = None
     if chosen and chosen.isdigit():
         target = establishments.filter(pk=chosen).first()
@@ -86,7 +86,9 @@ def create(request: HttpRequest) -> HttpResponse:
         establishment = form.cleaned_data["establishment"]
         values = {k: v for k, v in form.plan_values().items() if k != "establishment"}
         try:
-            exercise = services.create_exercise(establishment, request.user, objectives=form.objectives(), **values)
+            exercise = services.create_exercise(
+                establishment, request.user, objectives=form.objectives(), sites=form.chosen_sites(), **values
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -98,19 +100,20 @@ def create(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, exercise_pk: int) -> HttpResponse:
     exercise = _exercise(request, exercise_pk)
     plan = can_plan(request.user, exercise)
+    sites = list(exercise.sites.select_related("site").order_by("site__name"))
     context = {
         "exercise": exercise,
         "can_plan": plan,
         "can_animate": can_animate(request.user, exercise),
         "editable": plan and exercise.state in EDITABLE_STATES,
         "objectives": list(exercise.objectives.all()),
-        "sites": list(exercise.sites.select_related("site")),
-        "participants": list(exercise.participants.select_related("user")),
+        "sites": sites,
+        "participants": list(exercise.participants.select_related("user", "site")),
         "logistics": list(exercise.logistics.all()),
         "stimuli": list(exercise.stimuli.all()),
         "available": EXERCISE_WORKFLOW.available(exercise, request.user),
         "history": list(exercise.transitions.select_related("by").order_by("-at", "-pk")[:20]),
-        "participant_form": forms.ParticipantForm(),
+        "participant_form": forms.ParticipantForm(exercise=exercise, sites=sites),
         "logistics_form": forms.LogisticsForm(),
         "stimulus_form": forms.StimulusForm(),
         "proposed_level_label": dict(forms.KitLevel.choices).get(exercise.kit_level_proposed, ""),
@@ -122,11 +125,17 @@ def edit(request: HttpRequest, exercise_pk: int) -> HttpResponse:
     exercise = _exercise(request, exercise_pk)
     if not can_plan(request.user, exercise):
         raise PermissionDenied(_("Vous pouvez consulter cet exercice mais pas le préparer."))
-    form = forms.ExerciseForm(request.POST or None, instance=exercise, establishment=exercise.establishment)
+    form = forms.ExerciseForm(
+        request.POST or None, instance=exercise, establishment=exercise.establishment, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_exercise(
-                exercise, request.user, expected_version=request.POST.get("version"), **form.plan_values()
+                exercise,
+                request.user,
+                expected_version=request.POST.get("version"),
+                sites=form.chosen_sites(),
+                **form.plan_values(),
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -164,7 +173,7 @@ def transition(request: HttpRequest, exercise_pk: int) -> HttpResponse:
 @require_POST
 def participant_add(request: HttpRequest, exercise_pk: int) -> HttpResponse:
     exercise = _exercise(request, exercise_pk)
-    form = forms.ParticipantForm(request.POST)
+    form = forms.ParticipantForm(request.POST, exercise=exercise, sites=list(exercise.sites.all()))
     if form.is_valid():
         try:
             services.add_participant(exercise, request.user, **form.cleaned_data)
