@@ -655,12 +655,16 @@ def register(request: HttpRequest) -> HttpResponse:
     form, filters = _register_filters(request)
     qs = selectors.register_queryset(request.user, filters)
     rows = list(selectors.register_rows(qs)[:100])
+    stats = selectors.register_stats(qs)
+    from .register_charts import register_charts
+
     return render(
         request,
         "exercises/register.html",
         {
             "form": form,
-            "stats": selectors.register_stats(qs),
+            "stats": stats,
+            "charts": register_charts(qs, filters, stats),
             "rows": rows,
             "query": request.GET.urlencode(),
             "can_create": crrc_staff_regions(request.user).exists(),

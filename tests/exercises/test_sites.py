@@ -312,3 +312,50 @@ def test_lists_with_sites_keep_the_same_number_of_queries_at_two_sizes(client, o
     add(6)
     assert measure() == small
     assert small["index"] <= 15 and small["register"] <= 19, small
+
+
+# ---- the register's charts ---------------------------------------------------------------------------------
+
+
+def test_register_charts_count_exercises_per_month_and_per_kit_level(client, owner, site, owner_staff):
+    from datetime import datetime
+
+    from exercises.choices import KitLevel, State
+
+    def at(month: int, day: int = 10):
+        return timezone.make_aware(datetime(2027, month, day, 9, 30))
+
+    ExerciseFactory(establishment=owner, starts_at=at(3), kit_level=KitLevel.BEGINNER)
+    multi = ExerciseFactory(establishment=owner, starts_at=at(3, 20), kit_level=KitLevel.INTERMEDIATE)
+    ExerciseSite.objects.create(exercise=multi, site=site)  # one exercise, whatever its number of sites
+    ExerciseFactory(
+        establishment=owner, starts_at=at(5), kit_level=KitLevel.BEGINNER, state=State.CANCELLED, cancel_reason="Grève"
+    )
+    ExerciseFactory(establishment=owner, starts_at=at(12, 31), kit_level=KitLevel.CONFIRMED)
+    ExerciseFactory(establishment=EstablishmentFactory(), starts_at=at(3))  # another region: not counted
+    client.force_login(owner_staff)
+    response = client.get(reverse("exercises:register"), {"year": 2027})
+    months, levels = response.context["charts"]
+    assert months.headers == ["Mois", "Planifiés", "Joués", "Rapport remis", "Annulés", "Total"]
+    rows = {row[0]: row[1:] for row in months.rows}
+    assert len(rows) == 12
+    assert rows["mars 2027"] == ["2", "0", "0", "0", "2"]
+    assert rows["mai 2027"] == ["0", "0", "0", "1", "1"]
+    assert rows["décembre 2027"][-1] == "1" and rows["avril 2027"][-1] == "0"
+    assert {row[0]: row[1] for row in levels.rows} == {"Débutant": "2", "Intermédiaire": "1", "Confirmé": "1"}
+    page = response.text
+    assert page.count("<svg") >= 2 and "Exercices par mois" in page and "Exercices par niveau de kit" in page
+    # The XLSX stays the register's rows (no chart in it).
+    export = client.get(reverse("exercises:register_export"), {"year": 2027})
+    assert len(list(load_workbook(BytesIO(export.content)).active.iter_rows())) == 5
+
+
+def test_register_months_without_a_year_run_from_eight_months_back_to_three_ahead():
+    from datetime import date
+
+    from exercises.register_charts import month_window
+    from exercises.selectors import RegisterFilters
+
+    window = month_window(RegisterFilters(), today=date(2026, 12, 2))
+    assert window[0] == date(2026, 4, 1) and window[-1] == date(2027, 3, 1) and len(window) == 12
+    assert month_window(RegisterFilters(year=2025))[0] == date(2025, 1, 1)
