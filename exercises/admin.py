@@ -127,8 +127,11 @@ class ExerciseAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, SimpleHistoryAdm
             EXERCISE_WORKFLOW.log_creation(obj, request.user)
 
     def save_related(self, request, form, formsets, change):
+        from . import services
+
         super().save_related(request, form, formsets, change)
         exercise = form.instance
+        services.sync_site_logistics(exercise)
         if not change and exercise.scenario_id and not exercise.stimuli.exists():
             Stimulus.objects.bulk_create(
                 Stimulus(

@@ -20,7 +20,7 @@ from reports.registry import Document, register
 from . import selectors
 from .choices import FINISHED_STATES, Cell, Function, ObservationKind, ReactionScore, State
 from .forms import REPORT_SECTIONS
-from .models import EvidenceRequest, Exercise, Participant
+from .models import EvidenceRequest, Exercise, ExerciseSite, Participant
 
 REPORT_KIND = "exercise_report"
 SHARED_KIND = "exercise_report_shared"
@@ -112,14 +112,16 @@ def evidence_context(evidence: EvidenceRequest) -> dict:
     from action_plans.workflow import SourceKind, Status
 
     establishment = evidence.establishment
+    # A site that took part in its organisation's multi-site exercise held it too (its staff in the crisis cell).
     exercises = list(
         Exercise.objects.filter(
-            establishment=establishment,
+            Q(establishment=establishment)
+            | Q(pk__in=ExerciseSite.objects.filter(site=establishment).values("exercise")),
             starts_at__date__gte=evidence.start,
             starts_at__date__lte=evidence.end,
         )
         .exclude(state=State.CANCELLED)
-        .select_related("scenario")
+        .select_related("scenario", "establishment")
         .annotate(
             participant_count=Count("participants", distinct=True),
             retex_count=Count("retex_responses", distinct=True),
@@ -129,7 +131,10 @@ def evidence_context(evidence: EvidenceRequest) -> dict:
     held = [e for e in exercises if e.state in FINISHED_STATES]
     functions = {
         row["function"]: row["n"]
-        for row in Participant.objects.filter(exercise__in=held).values("function").annotate(n=Count("pk"))
+        for row in Participant.objects.filter(exercise__in=held)
+        .filter(Q(site=establishment) | Q(site__isnull=True, exercise__establishment=establishment))
+        .values("function")
+        .annotate(n=Count("pk"))
     }
     items = ActionItem.objects.filter(
         plan__establishment=establishment,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crrc.ids import BoundedModelChoiceField, BoundedModelMultipleChoiceField
 from crrc.uploads import UploadValidator
 
 from .choices import Cell, Channel, Format, Function, KitLevel, ObservationKind, ReactionScore, Runner
@@ -20,7 +21,7 @@ SITE_REFUSED = _(
 
 
 class ExerciseForm(forms.ModelForm):
-    sites = forms.ModelMultipleChoiceField(
+    sites = BoundedModelMultipleChoiceField(
         label=_("Autres sites participants"),
         queryset=None,
         required=False,
@@ -88,6 +89,13 @@ class ExerciseForm(forms.ModelForm):
         if not current and not self.fields["sites"].queryset.exists():
             del self.fields["sites"]
 
+    def clean(self):
+        data = super().clean()
+        if "sites" not in self.fields and self.data and hasattr(self.data, "getlist") and self.data.getlist("sites"):
+            # No site may be chosen here: a request naming one anyway is refused, not silently ignored.
+            self.add_error(None, SITE_REFUSED)
+        return data
+
     def validate_constraints(self) -> None:
         """The rules (and the constraints mirroring them) are checked by ``services`` with French messages."""
 
@@ -110,12 +118,11 @@ class ExerciseForm(forms.ModelForm):
 class CreateForm(ExerciseForm):
     establishment = forms.ModelChoiceField(label=_("Établissement"), queryset=None)
 
-    def __init__(self, *args, establishments=None, user=None, **kwargs):
-        super().__init__(*args, creating=True, user=user, **kwargs)
-        from .selectors import selectable_sites_for_creation
-
+    def __init__(self, *args, establishments=None, user=None, target=None, **kwargs):
+        """``target``: the establishment already chosen (``?establishment=`` or the posted one); its sites are
+        offered. Before it is chosen no site is offered (a region holds thousands of establishments)."""
+        super().__init__(*args, creating=True, user=user, establishment=target, **kwargs)
         self.fields["establishment"].queryset = establishments
-        self.fields["sites"].queryset = selectable_sites_for_creation(user, establishments)
         self._drop_sites_if_none([])
         self.order_fields(["establishment"])
         del self.fields["application"]
@@ -134,7 +141,7 @@ class ParticipantForm(forms.Form):
             from establishments.models import Establishment
 
             ids = [exercise.establishment_id, *(s.site_id for s in sites)]
-            self.fields["site"] = forms.ModelChoiceField(
+            self.fields["site"] = BoundedModelChoiceField(
                 label=_("Site"),
                 queryset=Establishment.objects.filter(pk__in=ids).order_by("name"),
                 initial=exercise.establishment_id,

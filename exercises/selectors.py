@@ -115,21 +115,6 @@ def selectable_sites(user, establishment):
     )
 
 
-def selectable_sites_for_creation(user, establishments):
-    """On the creation form the establishment is chosen in the same form: the sites of any of their organisations
-    (``services`` then refuses a site of another organisation than the chosen establishment's)."""
-    from establishments.models import Establishment
-
-    return (
-        Establishment.objects.filter(
-            organisation__isnull=False,
-            organisation__in=establishments.filter(organisation__isnull=False).values("organisation"),
-        )
-        .filter(_site_scope(user))
-        .order_by("name")
-    )
-
-
 def site_names(exercise: Exercise) -> list[str]:
     return [s.site.name for s in exercise.sites.select_related("site").order_by("site__name")]
 

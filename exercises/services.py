@@ -249,6 +249,19 @@ def _validate_with_sites(exercise: Exercise, user, sites, *, date_changed: bool)
 
 
 @transaction.atomic
+def sync_site_logistics(exercise: Exercise) -> None:
+    """After the sites were edited in the admin's inline: one logistics line per site, none for a former one."""
+    site_ids = set(exercise.sites.values_list("site_id", flat=True))
+    LogisticsItem.objects.filter(exercise=exercise, site__isnull=False).exclude(site_id__in=site_ids).delete()
+    have = set(LogisticsItem.objects.filter(exercise=exercise, site_id__in=site_ids).values_list("site_id", flat=True))
+    LogisticsItem.objects.bulk_create(
+        LogisticsItem(exercise=exercise, site=row.site, label=_site_logistics_label(row.site)[:200])
+        for row in exercise.sites.select_related("site")
+        if row.site_id not in have
+    )
+
+
+@transaction.atomic
 def set_sites(exercise: Exercise, user, sites) -> Exercise:
     """Choose the other sites of the organisation taking part (while the exercise is being prepared)."""
     current = _lock(exercise)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from action_plans.workflow import Priority
+from crrc.ids import parse_id
 from crrc.tenancy import get_for_user_or_404
 from establishments.selectors import crrc_staff_regions, establishments_for, staff_regions
 
@@ -74,14 +75,17 @@ def create(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("establishment")
     if chosen and chosen.isdigit():
         initial["establishment"] = chosen
-    form = forms.CreateForm(request.POST or None, establishments=establishments, user=request.user, initial=initial)
+    # The establishment chosen (posted, or ``?establishment=`` after "reload"): its own sites are then offered.
+    wanted = parse_id(request.POST.get("establishment")) or parse_id(chosen)
+    target = establishments.filter(pk=wanted).first() if wanted else None
+    form = forms.CreateForm(
+        request.POST or None, establishments=establishments, user=request.user, target=target, initial=initial
+    )
     proposal = None
-    if chosen and chosen.isdigit():
-        target = establishments.filter(pk=chosen).first()
-        if target is not None:
-            proposal = services.proposed_kit_level(target)
-            if proposal[0]:
-                form.initial.setdefault("kit_level", proposal[0])
+    if target is not None and target.pk == parse_id(chosen):
+        proposal = services.proposed_kit_level(target)
+        if proposal[0]:
+            form.initial.setdefault("kit_level", proposal[0])
     if request.method == "POST" and form.is_valid():
         establishment = form.cleaned_data["establishment"]
         values = {k: v for k, v in form.plan_values().items() if k != "establishment"}

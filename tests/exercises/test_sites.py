@@ -111,8 +111,11 @@ def _multi_site(owner, staff, catalogue, *sites):
 
 def test_crrc_staff_chooses_sites_when_planning(client, owner, site, sibling, foreign, owner_staff, catalogue):
     client.force_login(owner_staff)
-    form = client.get(reverse("exercises:create")).text
+    # Sites are offered once the establishment is known (a region holds thousands of them).
+    assert 'name="sites"' not in client.get(reverse("exercises:create")).text
+    form = client.get(reverse("exercises:create"), {"establishment": owner.pk}).text
     assert site.name in form and sibling.name in form
+    assert f'value="{foreign.pk}"' not in form.split('name="sites"', 1)[1]
     response = client.post(reverse("exercises:create"), _create_payload(owner, catalogue, sites=[site.pk]))
     exercise = Exercise.objects.get()
     assert response.status_code == 302
@@ -126,10 +129,10 @@ def test_a_site_of_another_organisation_is_refused_in_french_and_nothing_is_writ
     client, owner, foreign, site, far_site, owner_staff, catalogue
 ):
     client.force_login(owner_staff)
-    # Another organisation's establishment of the region (offered for its own exercises, not for this one).
+    # Another organisation's establishment of the region: not a choice for this establishment.
     response = client.post(reverse("exercises:create"), _create_payload(owner, catalogue, sites=[foreign.pk]))
     assert response.status_code == 200
-    assert "n&#x27;appartient pas à l&#x27;organisme gestionnaire" in response.text
+    assert "Ce site ne peut pas être choisi" in response.text
     # A site outside the region: not even a choice of the form.
     response = client.post(reverse("exercises:create"), _create_payload(owner, catalogue, sites=[far_site.pk]))
     assert response.status_code == 200 and "Ce site ne peut pas être choisi" in response.text
@@ -161,8 +164,11 @@ def test_a_site_outside_the_users_scope_is_refused(owner, site, far_site, owner_
     director = member(owner, Role.DIRECTOR)
     with pytest.raises(ValidationError, match="périmètre"):
         _multi_site(owner, director, catalogue, site)
-    exercise = _multi_site(owner, director, catalogue)
     client.force_login(director)
+    response = client.post(reverse("exercises:create"), _create_payload(owner, catalogue, sites=[site.pk]))
+    assert response.status_code == 200 and "Ce site ne peut pas être choisi" in response.text
+    assert not Exercise.objects.exists()
+    exercise = _multi_site(owner, director, catalogue)
     edit = client.get(reverse("exercises:edit", args=[exercise.pk])).text
     assert site.name not in edit and 'name="sites"' not in edit
 
@@ -359,3 +365,48 @@ def test_register_months_without_a_year_run_from_eight_months_back_to_three_ahea
     window = month_window(RegisterFilters(), today=date(2026, 12, 2))
     assert window[0] == date(2026, 4, 1) and window[-1] == date(2027, 3, 1) and len(window) == 12
     assert month_window(RegisterFilters(year=2025))[0] == date(2025, 1, 1)
+
+
+def test_sites_edited_in_the_admin_get_and_lose_their_logistics_line(owner, site, owner_staff, catalogue):
+    """``ExerciseAdmin.save_related`` calls ``sync_site_logistics`` after the sites' inline was saved."""
+    exercise = _multi_site(owner, owner_staff, catalogue)
+    row = ExerciseSite.objects.create(exercise=exercise, site=site)
+    services.sync_site_logistics(exercise)
+    services.sync_site_logistics(exercise)
+    assert LogisticsItem.objects.filter(exercise=exercise, site=site).count() == 1
+    row.delete()
+    services.sync_site_logistics(exercise)
+    assert not LogisticsItem.objects.filter(exercise=exercise, site__isnull=False).exists()
+    assert exercise.logistics.count() == len(services.DEFAULT_LOGISTICS)
+
+
+def test_has_evidence_of_a_site_counts_the_multi_site_exercise_and_its_own_staff(
+    owner, site, sibling, owner_staff, catalogue
+):
+    from exercises.models import EvidenceRequest
+
+    exercise = _multi_site(owner, owner_staff, catalogue, site)
+    services.add_participant(
+        exercise, owner_staff, cell=Cell.CRISIS, function=Function.DIRECTOR, name="Dir", email="d@ex.fr"
+    )
+    services.add_participant(
+        exercise, owner_staff, cell=Cell.CRISIS, function=Function.IT, name="Info site", email="i@ex.fr", site=site
+    )
+    for name in ("mark_ready", "start", "finish"):
+        exercise = services.transition(exercise, owner_staff, name)
+    day = timezone.localdate(exercise.starts_at)
+
+    def evidence(establishment) -> dict:
+        request = EvidenceRequest.objects.create(establishment=establishment, start=day, end=day)
+        context = documents.evidence_context(request)
+        return {"held": [e.pk for e in context["held"]], **{str(label): n for label, n in context["functions"]}}
+
+    as_site, as_owner, as_sibling = evidence(site), evidence(owner), evidence(sibling)
+    assert as_site["held"] == as_owner["held"] == [exercise.pk] and as_sibling["held"] == []
+    assert (as_site["Informatique"], as_site["Directeur / directrice"]) == (1, 0)
+    assert (as_owner["Informatique"], as_owner["Directeur / directrice"]) == (0, 1)
+    html = render_to_string(
+        "exercises/print/evidence.html",
+        documents.evidence_context(EvidenceRequest.objects.filter(establishment=site).first()),
+    )
+    assert f"exercice multi-site organisé par {owner.name}" in html
