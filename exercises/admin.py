@@ -67,8 +67,8 @@ class ObjectiveInline(admin.TabularInline):
 class ParticipantInline(admin.TabularInline):
     model = Participant
     extra = 0
-    fields = ["cell", "function", "name", "email", "user", "retex_done_at"]
-    readonly_fields = ["retex_done_at"]
+    fields = ["cell", "function", "name", "email", "user", "site", "retex_done_at"]
+    readonly_fields = ["site", "retex_done_at"]  # the site is said by the participant on the exercise's page
     raw_id_fields = ["user"]
 
 
