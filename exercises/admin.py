@@ -67,8 +67,8 @@ class ObjectiveInline(admin.TabularInline):
 class ParticipantInline(admin.TabularInline):
     model = Participant
     extra = 0
-    fields = ["cell", "function", "name", "email", "user", "retex_done_at"]
-    readonly_fields = ["retex_done_at"]
+    fields = ["cell", "function", "name", "email", "user", "site", "retex_done_at"]
+    readonly_fields = ["site", "retex_done_at"]  # the site is said by the participant on the exercise's page
     raw_id_fields = ["user"]
 
 
@@ -127,8 +127,11 @@ class ExerciseAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, SimpleHistoryAdm
             EXERCISE_WORKFLOW.log_creation(obj, request.user)
 
     def save_related(self, request, form, formsets, change):
+        from . import services
+
         super().save_related(request, form, formsets, change)
         exercise = form.instance
+        services.sync_site_logistics(exercise)
         if not change and exercise.scenario_id and not exercise.stimuli.exists():
             Stimulus.objects.bulk_create(
                 Stimulus(

@@ -20,7 +20,7 @@ from reports.registry import Document, register
 from . import selectors
 from .choices import FINISHED_STATES, Cell, Function, ObservationKind, ReactionScore, State
 from .forms import REPORT_SECTIONS
-from .models import EvidenceRequest, Exercise, Participant
+from .models import EvidenceRequest, Exercise, ExerciseSite, Participant
 
 REPORT_KIND = "exercise_report"
 SHARED_KIND = "exercise_report_shared"
@@ -56,7 +56,8 @@ def _action_items(exercise: Exercise):
 
 def report_context(exercise: Exercise, shared: bool) -> dict:
     chosen = exercise.report_sections or [key for key, _label in REPORT_SECTIONS]
-    participants = list(exercise.participants.order_by("cell", "function", "name"))
+    participants = list(exercise.participants.select_related("site").order_by("cell", "function", "name"))
+    sites = [s.site for s in exercise.sites.select_related("site").order_by("site__name")]
     by_cell = [(label, [p for p in participants if p.cell == value]) for value, label in Cell.choices]
     stimuli = list(exercise.stimuli.order_by("offset_seconds", "pk"))
     observations = list(exercise.observations.select_related("objective", "author").order_by("at", "pk"))
@@ -68,6 +69,7 @@ def report_context(exercise: Exercise, shared: bool) -> dict:
         "section_labels": dict(REPORT_SECTIONS),
         "objectives": list(exercise.objectives.all()),
         "by_cell": by_cell,
+        "sites": sites,
         "stimuli": stimuli,
         "strengths": [o for o in observations if o.kind == ObservationKind.STRENGTH],
         "improvements": [o for o in observations if o.kind == ObservationKind.IMPROVEMENT],
@@ -110,14 +112,16 @@ def evidence_context(evidence: EvidenceRequest) -> dict:
     from action_plans.workflow import SourceKind, Status
 
     establishment = evidence.establishment
+    # A site that took part in its organisation's multi-site exercise held it too (its staff in the crisis cell).
     exercises = list(
         Exercise.objects.filter(
-            establishment=establishment,
+            Q(establishment=establishment)
+            | Q(pk__in=ExerciseSite.objects.filter(site=establishment).values("exercise")),
             starts_at__date__gte=evidence.start,
             starts_at__date__lte=evidence.end,
         )
         .exclude(state=State.CANCELLED)
-        .select_related("scenario")
+        .select_related("scenario", "establishment")
         .annotate(
             participant_count=Count("participants", distinct=True),
             retex_count=Count("retex_responses", distinct=True),
@@ -127,7 +131,10 @@ def evidence_context(evidence: EvidenceRequest) -> dict:
     held = [e for e in exercises if e.state in FINISHED_STATES]
     functions = {
         row["function"]: row["n"]
-        for row in Participant.objects.filter(exercise__in=held).values("function").annotate(n=Count("pk"))
+        for row in Participant.objects.filter(exercise__in=held)
+        .filter(Q(site=establishment) | Q(site__isnull=True, exercise__establishment=establishment))
+        .values("function")
+        .annotate(n=Count("pk"))
     }
     items = ActionItem.objects.filter(
         plan__establishment=establishment,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crrc.ids import BoundedModelChoiceField, BoundedModelMultipleChoiceField
 from crrc.uploads import UploadValidator
 
 from .choices import Cell, Channel, Format, Function, KitLevel, ObservationKind, ReactionScore, Runner
@@ -13,7 +14,23 @@ from .models import Exercise, Scenario
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+SITE_REFUSED = _(
+    "Ce site ne peut pas être choisi : un site participant est un autre établissement du même organisme "
+    "gestionnaire, dans votre périmètre."
+)
+
+
 class ExerciseForm(forms.ModelForm):
+    sites = BoundedModelMultipleChoiceField(
+        label=_("Autres sites participants"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Exercice multi-site : les autres établissements du même organisme gestionnaire qui y prennent part."
+        ),
+        error_messages={"invalid_choice": SITE_REFUSED, "invalid_pk_value": SITE_REFUSED},
+    )
     objectives_text = forms.CharField(
         label=_("Objectifs (un par ligne)"),
         required=False,
@@ -46,8 +63,13 @@ class ExerciseForm(forms.ModelForm):
             "scoping_notes": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, establishment=None, creating=False, **kwargs):
+    def __init__(self, *args, establishment=None, creating=False, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        from .selectors import selectable_sites
+
+        self.fields["sites"].queryset = selectable_sites(user, establishment)
+        current = list(self.instance.sites.values_list("site_id", flat=True)) if self.instance.pk else []
+        self.fields["sites"].initial = current
         self.fields["scenario"].queryset = Scenario.objects.filter(is_active=True)
         self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M"]
         self.fields["scoping_meeting_at"].input_formats = ["%Y-%m-%dT%H:%M"]
@@ -60,6 +82,19 @@ class ExerciseForm(forms.ModelForm):
             self.fields["application"].queryset = self.fields["application"].queryset.none()
         if not creating:
             del self.fields["objectives_text"]
+            self._drop_sites_if_none(current)
+
+    def _drop_sites_if_none(self, current) -> None:
+        """No organisation, or no other site in the user's scope: no multi-site choice to offer."""
+        if not current and not self.fields["sites"].queryset.exists():
+            del self.fields["sites"]
+
+    def clean(self):
+        data = super().clean()
+        if "sites" not in self.fields and self.data and hasattr(self.data, "getlist") and self.data.getlist("sites"):
+            # No site may be chosen here: a request naming one anyway is refused, not silently ignored.
+            self.add_error(None, SITE_REFUSED)
+        return data
 
     def validate_constraints(self) -> None:
         """The rules (and the constraints mirroring them) are checked by ``services`` with French messages."""
@@ -67,7 +102,14 @@ class ExerciseForm(forms.ModelForm):
     def plan_values(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("objectives_text", None)
+        data.pop("sites", None)
         return data
+
+    def chosen_sites(self) -> list | None:
+        """The sites chosen, or ``None`` when the form offers no choice (the sites then stay as they are)."""
+        if "sites" not in self.fields:
+            return None
+        return list(self.cleaned_data.get("sites") or [])
 
     def objectives(self) -> list[str]:
         return [line.strip() for line in (self.cleaned_data.get("objectives_text") or "").splitlines() if line.strip()]
@@ -76,9 +118,12 @@ class ExerciseForm(forms.ModelForm):
 class CreateForm(ExerciseForm):
     establishment = forms.ModelChoiceField(label=_("Établissement"), queryset=None)
 
-    def __init__(self, *args, establishments=None, **kwargs):
-        super().__init__(*args, creating=True, **kwargs)
+    def __init__(self, *args, establishments=None, user=None, target=None, **kwargs):
+        """``target``: the establishment already chosen (``?establishment=`` or the posted one); its sites are
+        offered. Before it is chosen no site is offered (a region holds thousands of establishments)."""
+        super().__init__(*args, creating=True, user=user, establishment=target, **kwargs)
         self.fields["establishment"].queryset = establishments
+        self._drop_sites_if_none([])
         self.order_fields(["establishment"])
         del self.fields["application"]
 
@@ -88,6 +133,21 @@ class ParticipantForm(forms.Form):
     function = forms.ChoiceField(label=_("Fonction"), choices=Function.choices, initial=Function.OTHER)
     name = forms.CharField(label=_("Nom"), max_length=200, required=False)
     email = forms.EmailField(label=_("Courriel"), required=False)
+
+    def __init__(self, *args, exercise=None, sites=None, **kwargs):
+        """``sites``: the exercise's participating sites; when there are some, each participant says where from."""
+        super().__init__(*args, **kwargs)
+        if exercise is not None and sites:
+            from establishments.models import Establishment
+
+            ids = [exercise.establishment_id, *(s.site_id for s in sites)]
+            self.fields["site"] = BoundedModelChoiceField(
+                label=_("Site"),
+                queryset=Establishment.objects.filter(pk__in=ids).order_by("name"),
+                initial=exercise.establishment_id,
+                empty_label=None,
+                error_messages={"invalid_choice": _("Choisissez l'établissement de l'exercice ou l'un de ses sites.")},
+            )
 
 
 class LogisticsForm(forms.Form):

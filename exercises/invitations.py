@@ -11,10 +11,12 @@ from .models import Exercise
 
 
 def calendar_for(exercise: Exercise, method: str = "REQUEST") -> str:
+    sites = [s.site.name for s in exercise.sites.select_related("site").order_by("site__name")]
     description = "\n".join(
         part
         for part in (
             _("Exercice de crise cyber – %(establishment)s") % {"establishment": exercise.establishment.name},
+            _("Exercice multi-site, avec : %(sites)s") % {"sites": ", ".join(sites)} if sites else "",
             _("Scénario : %(scenario)s") % {"scenario": exercise.scenario.title} if exercise.scenario else "",
             _("Format : %(format)s ; simulation d'environ %(minutes)s minutes.")
             % {"format": exercise.get_format_display(), "minutes": exercise.simulation_minutes},

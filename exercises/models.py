@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -124,6 +124,18 @@ class RetexQuestion(models.Model):
 
 
 class ExerciseQuerySet(TenantQuerySet):
+    def for_user(self, user) -> ExerciseQuerySet:
+        """The establishment's exercises, and those its sites take part in (``ExerciseSite``): a participating
+        site's members and CRRC staff read the exercise. Acting on it (``for_capability``, ``permissions``) stays
+        with the establishment that runs it."""
+        from establishments.selectors import establishments_for
+
+        visible = establishments_for(user)
+        return self.filter(
+            Q(establishment__in=visible)
+            | Exists(ExerciseSite.objects.filter(exercise=OuterRef("pk"), site__in=visible))
+        )
+
     def upcoming(self) -> ExerciseQuerySet:
         return self.filter(state__in=[State.DRAFT, State.PLANNED, State.READY], starts_at__gte=timezone.now()).order_by(
             "starts_at"
@@ -349,6 +361,17 @@ class Participant(models.Model):
         related_name="exercise_participations",
         verbose_name=_("compte"),
     )
+    site = models.ForeignKey(
+        "establishments.Establishment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+        help_text=_(
+            "Pour un exercice multi-site : le site participant d'où vient la personne (vide : l'établissement)."
+        ),
+    )
     name = models.CharField(_("nom"), max_length=200)
     email = models.EmailField(_("courriel"))
     token = models.UUIDField(_("jeton du lien RETEX"), default=uuid.uuid4, unique=True, editable=False)
@@ -380,6 +403,15 @@ class LogisticsItem(models.Model):
     owner_name = models.CharField(_("qui"), max_length=200, blank=True)
     due_on = models.DateField(_("pour le"), null=True, blank=True)
     done = models.BooleanField(_("fait"), default=False)
+    site = models.ForeignKey(
+        "establishments.Establishment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+        help_text=_("Élément propre à un site participant (retiré avec le site)."),
+    )
 
     objects = TenantQuerySet.as_manager()
     tenant_field = "exercise__establishment"

@@ -22,6 +22,7 @@ HEADERS = [
     "Date",
     "Statut",
     "Rapport édité le",
+    "Autres sites participants",
 ]
 
 
@@ -42,6 +43,7 @@ def register_xlsx(qs: QuerySet[Exercise]) -> bytes:
                 _local(e.starts_at),
                 e.get_state_display(),
                 _local(e.reported_at),
+                ", ".join(f"{s.site.name} ({s.site.finess})" for s in e.sites.all()),
             ]
 
     workbook = Workbook()

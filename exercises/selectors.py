@@ -5,7 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Avg, CharField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Avg,
+    CharField,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -26,10 +38,17 @@ def exercises_for(user) -> QuerySet[Exercise]:
     return Exercise.objects.for_user(user)
 
 
+def _sites_prefetch() -> Prefetch:
+    from .models import ExerciseSite
+
+    return Prefetch("sites", queryset=ExerciseSite.objects.select_related("site").order_by("site__name"))
+
+
 def list_for(user) -> QuerySet[Exercise]:
     return (
         exercises_for(user)
         .select_related("establishment", "establishment__department", "scenario")
+        .prefetch_related(_sites_prefetch())
         .annotate(
             stimulus_count=Count("stimuli", distinct=True), participant_count=Count("participants", distinct=True)
         )
@@ -69,14 +88,48 @@ def creatable_establishments(user):
     return establishments_for(user).filter(Q(region__in=regions) | Q(pk__in=mine.values("pk"))).order_by("name")
 
 
+# ---- sites of a multi-site exercise ------------------------------------------------------------------------
+
+
+def _site_scope(user) -> Q:
+    """Establishments the user may enlist as a site: their CRRC regions', or those where they plan exercises."""
+    from establishments.roles import Capability
+    from establishments.selectors import establishments_where
+
+    return Q(region__in=crrc_staff_regions(user)) | Q(
+        pk__in=establishments_where(user, Capability.MANAGE_ACTION_PLAN).values("pk")
+    )
+
+
+def selectable_sites(user, establishment):
+    """The other establishments of ``establishment``'s organisation the user may add to its exercise."""
+    from establishments.models import Establishment
+
+    if establishment is None or not establishment.organisation_id:
+        return Establishment.objects.none()
+    return (
+        Establishment.objects.filter(organisation_id=establishment.organisation_id)
+        .exclude(pk=establishment.pk)
+        .filter(_site_scope(user))
+        .order_by("name")
+    )
+
+
+def site_names(exercise: Exercise) -> list[str]:
+    return [s.site.name for s in exercise.sites.select_related("site").order_by("site__name")]
+
+
 # ---- "Mon établissement" -----------------------------------------------------------------------------------
 
 
 def participation_summary(user, establishment) -> dict:
+    from .models import ExerciseSite
+
+    as_site = ExerciseSite.objects.filter(exercise=OuterRef("pk"), site=establishment)
     rows = list(
         exercises_for(user)
-        .filter(establishment=establishment)
-        .select_related("scenario")
+        .filter(Q(establishment=establishment) | Exists(as_site))
+        .select_related("scenario", "establishment")
         .order_by(F("starts_at").desc(nulls_last=True), "-pk")[:12]
     )
     now = timezone.now()
@@ -165,8 +218,11 @@ def register_stats(qs: QuerySet[Exercise]) -> dict:
 
 
 def register_rows(qs: QuerySet[Exercise]) -> QuerySet[Exercise]:
-    return qs.select_related("establishment", "establishment__department", "scenario", "application").order_by(
-        "-starts_at", "-pk"
+    """One row per exercise; a multi-site exercise lists its sites (one prefetch, never one row per site)."""
+    return (
+        qs.select_related("establishment", "establishment__department", "scenario", "application")
+        .prefetch_related(_sites_prefetch())
+        .order_by("-starts_at", "-pk")
     )
 
 

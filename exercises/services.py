@@ -35,6 +35,7 @@ from .choices import (
 )
 from .models import (
     Exercise,
+    ExerciseSite,
     JournalEntry,
     LogisticsItem,
     Objective,
@@ -156,8 +157,122 @@ def _validate(exercise: Exercise, *, date_changed: bool) -> None:
         raise ValidationError(errors)
 
 
+# ---- sites of a multi-site exercise ------------------------------------------------------------------------
+
+
+def _check_sites(establishment, user, sites) -> list:
+    """The sites chosen for ``establishment``'s exercise, or a ``ValidationError`` on ``sites`` (nothing written).
+
+    A site is another establishment of the same organisation, within the user's scope (the CRRC's regions, or
+    the establishments where the user plans exercises): the form's choices say the same, this is the rule.
+    """
+    from . import selectors
+
+    chosen = list(dict.fromkeys(sites or []))
+    if not chosen:
+        return []
+    allowed = set(selectors.selectable_sites(user, establishment).values_list("pk", flat=True))
+    errors = []
+    for site in chosen:
+        if site.pk == establishment.pk:
+            errors.append(_("« %(site)s » est déjà l'établissement de l'exercice.") % {"site": site.name})
+        elif not establishment.organisation_id:
+            errors.append(
+                _(
+                    "%(establishment)s n'est rattaché à aucun organisme gestionnaire : "
+                    "un exercice multi-site réunit des sites du même organisme."
+                )
+                % {"establishment": establishment.name}
+            )
+            break
+        elif site.organisation_id != establishment.organisation_id:
+            errors.append(
+                _("« %(site)s » n'appartient pas à l'organisme gestionnaire de %(establishment)s.")
+                % {"site": site.name, "establishment": establishment.name}
+            )
+        elif site.pk not in allowed:
+            errors.append(
+                _("« %(site)s » n'est pas dans votre périmètre : vous ne pouvez pas l'associer à cet exercice.")
+                % {"site": site.name}
+            )
+    if errors:
+        raise ValidationError({"sites": errors})
+    return chosen
+
+
+def _site_logistics_label(site) -> str:
+    return _("Site « %(site)s » : référent local, salle et moyen de liaison avec la cellule de crise") % {
+        "site": site.name
+    }
+
+
+def _apply_sites(exercise: Exercise, sites: list) -> None:
+    """Make the exercise's sites exactly ``sites`` (already checked); each site gets its logistics line."""
+    current = {row.site_id: row for row in ExerciseSite.objects.filter(exercise=exercise).select_related("site")}
+    wanted = {site.pk: site for site in sites}
+    removed = [pk for pk in current if pk not in wanted]
+    if removed:
+        staying = list(exercise.participants.filter(site_id__in=removed).values_list("name", flat=True)[:5])
+        if staying:
+            raise ValidationError(
+                {
+                    "sites": [
+                        _("Des participants viennent d'un site retiré (%(names)s) : retirez-les ou changez leur site.")
+                        % {"names": ", ".join(staying)}
+                    ]
+                }
+            )
+        ExerciseSite.objects.filter(exercise=exercise, site_id__in=removed).delete()
+        LogisticsItem.objects.filter(exercise=exercise, site_id__in=removed).delete()
+    added = [site for pk, site in wanted.items() if pk not in current]
+    ExerciseSite.objects.bulk_create(ExerciseSite(exercise=exercise, site=site) for site in added)
+    LogisticsItem.objects.bulk_create(
+        LogisticsItem(exercise=exercise, site=site, label=_site_logistics_label(site)[:200]) for site in added
+    )
+
+
+def _validate_with_sites(exercise: Exercise, user, sites, *, date_changed: bool) -> list:
+    """The plan's rules and the sites' together, so that the form shows every message at once."""
+    errors: dict[str, list[str]] = {}
+    chosen: list = []
+    try:
+        _validate(exercise, date_changed=date_changed)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        chosen = _check_sites(exercise.establishment, user, sites)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return chosen
+
+
 @transaction.atomic
-def create_exercise(establishment, user, *, objectives: list[str] | None = None, **fields) -> Exercise:
+def sync_site_logistics(exercise: Exercise) -> None:
+    """After the sites were edited in the admin's inline: one logistics line per site, none for a former one."""
+    site_ids = set(exercise.sites.values_list("site_id", flat=True))
+    LogisticsItem.objects.filter(exercise=exercise, site__isnull=False).exclude(site_id__in=site_ids).delete()
+    have = set(LogisticsItem.objects.filter(exercise=exercise, site_id__in=site_ids).values_list("site_id", flat=True))
+    LogisticsItem.objects.bulk_create(
+        LogisticsItem(exercise=exercise, site=row.site, label=_site_logistics_label(row.site)[:200])
+        for row in exercise.sites.select_related("site")
+        if row.site_id not in have
+    )
+
+
+@transaction.atomic
+def set_sites(exercise: Exercise, user, sites) -> Exercise:
+    """Choose the other sites of the organisation taking part (while the exercise is being prepared)."""
+    current = _lock(exercise)
+    _require_plan(current, user)
+    _require_editable(current)
+    _apply_sites(current, _check_sites(current.establishment, user, sites))
+    return current
+
+
+@transaction.atomic
+def create_exercise(establishment, user, *, objectives: list[str] | None = None, sites=None, **fields) -> Exercise:
     """A new draft exercise; the scenario's objectives and default chronogram are copied into it."""
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
@@ -169,7 +284,7 @@ def create_exercise(establishment, user, *, objectives: list[str] | None = None,
     if exercise.kit_level == proposed:
         exercise.kit_level_reason = ""
     _require_plan(exercise, user)
-    _validate(exercise, date_changed=True)
+    chosen_sites = _validate_with_sites(exercise, user, sites, date_changed=True)
     exercise.retex_template = RetexTemplate.objects.filter(is_default=True).first()
     exercise._history_user = user
     exercise.save()
@@ -192,13 +307,17 @@ def create_exercise(establishment, user, *, objectives: list[str] | None = None,
             for s in scenario.stimuli.all()
         )
     LogisticsItem.objects.bulk_create(LogisticsItem(exercise=exercise, label=str(label)) for label in DEFAULT_LOGISTICS)
+    _apply_sites(exercise, chosen_sites)
     EXERCISE_WORKFLOW.log_creation(exercise, user)
     return exercise
 
 
 @transaction.atomic
-def update_exercise(exercise: Exercise, user, *, expected_version: int | None = None, **changes) -> Exercise:
-    """Edit the plan. A new date on an exercise whose invitations went out sends an updated invitation."""
+def update_exercise(
+    exercise: Exercise, user, *, expected_version: int | None = None, sites=None, **changes
+) -> Exercise:
+    """Edit the plan (and, when ``sites`` is given, the sites taking part). A new date on an exercise whose
+    invitations went out sends an updated invitation."""
     unknown = set(changes) - set(PLAN_FIELDS)
     if unknown:
         raise ValueError(f"Champs inconnus : {sorted(unknown)}")
@@ -216,9 +335,11 @@ def update_exercise(exercise: Exercise, user, *, expected_version: int | None = 
     date_changed = current.starts_at != old_start
     if current.kit_level == current.kit_level_proposed:
         current.kit_level_reason = ""
-    _validate(current, date_changed=date_changed)
+    chosen_sites = _validate_with_sites(current, user, sites, date_changed=date_changed)
     if date_changed and current.state == State.READY and current.starts_at is None:
         raise ValidationError({"starts_at": [_("Un exercice prêt garde une date.")]})
+    if sites is not None:
+        _apply_sites(current, chosen_sites)
     resend = date_changed and current.invitations_sent_at is not None
     if resend:
         current.calendar_sequence += 1
@@ -293,8 +414,18 @@ def _system_entry(exercise: Exercise, text: str, at: datetime, stimulus: Stimulu
 
 @transaction.atomic
 def add_participant(
-    exercise: Exercise, user, *, cell: str, function: str, name: str = "", email: str = "", account=None
+    exercise: Exercise,
+    user,
+    *,
+    cell: str,
+    function: str,
+    name: str = "",
+    email: str = "",
+    account=None,
+    site=None,
 ):
+    """Add someone to a cell; in a multi-site exercise ``site`` says which participating site they come from
+    (``None`` or the establishment itself: the establishment running the exercise)."""
     _require_plan(exercise, user)
     if exercise.state in {State.CLOSED, State.CANCELLED}:
         raise ValidationError(_("Cet exercice est terminé : sa liste de participants ne change plus."))
@@ -313,10 +444,14 @@ def add_participant(
         errors["email"] = [_("Indiquez son adresse électronique (pour l'invitation et le RETEX).")]
     elif exercise.participants.filter(email__iexact=email).exists():
         errors["email"] = [_("%(email)s participe déjà à cet exercice.") % {"email": email}]
+    if site is not None and site.pk == exercise.establishment_id:
+        site = None
+    if site is not None and not exercise.sites.filter(site=site).exists():
+        errors["site"] = [_("Choisissez l'établissement de l'exercice ou l'un de ses sites participants.")]
     if errors:
         raise ValidationError(errors)
     participant = Participant(
-        exercise=exercise, cell=cell, function=function, name=name[:200], email=email, user=account
+        exercise=exercise, cell=cell, function=function, name=name[:200], email=email, user=account, site=site
     )
     participant.full_clean(exclude=["exercise", "user", "token"], validate_unique=False)
     participant._history_user = user

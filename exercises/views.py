@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from action_plans.workflow import Priority
+from crrc.ids import parse_id
 from crrc.tenancy import get_for_user_or_404
 from establishments.selectors import crrc_staff_regions, establishments_for, staff_regions
 
@@ -74,19 +75,24 @@ def create(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("establishment")
     if chosen and chosen.isdigit():
         initial["establishment"] = chosen
-    form = forms.CreateForm(request.POST or None, establishments=establishments, initial=initial)
+    # The establishment chosen (posted, or ``?establishment=`` after "reload"): its own sites are then offered.
+    wanted = parse_id(request.POST.get("establishment")) or parse_id(chosen)
+    target = establishments.filter(pk=wanted).first() if wanted else None
+    form = forms.CreateForm(
+        request.POST or None, establishments=establishments, user=request.user, target=target, initial=initial
+    )
     proposal = None
-    if chosen and chosen.isdigit():
-        target = establishments.filter(pk=chosen).first()
-        if target is not None:
-            proposal = services.proposed_kit_level(target)
-            if proposal[0]:
-                form.initial.setdefault("kit_level", proposal[0])
+    if target is not None and target.pk == parse_id(chosen):
+        proposal = services.proposed_kit_level(target)
+        if proposal[0]:
+            form.initial.setdefault("kit_level", proposal[0])
     if request.method == "POST" and form.is_valid():
         establishment = form.cleaned_data["establishment"]
         values = {k: v for k, v in form.plan_values().items() if k != "establishment"}
         try:
-            exercise = services.create_exercise(establishment, request.user, objectives=form.objectives(), **values)
+            exercise = services.create_exercise(
+                establishment, request.user, objectives=form.objectives(), sites=form.chosen_sites(), **values
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -98,19 +104,20 @@ def create(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, exercise_pk: int) -> HttpResponse:
     exercise = _exercise(request, exercise_pk)
     plan = can_plan(request.user, exercise)
+    sites = list(exercise.sites.select_related("site").order_by("site__name"))
     context = {
         "exercise": exercise,
         "can_plan": plan,
         "can_animate": can_animate(request.user, exercise),
         "editable": plan and exercise.state in EDITABLE_STATES,
         "objectives": list(exercise.objectives.all()),
-        "sites": list(exercise.sites.select_related("site")),
-        "participants": list(exercise.participants.select_related("user")),
+        "sites": sites,
+        "participants": list(exercise.participants.select_related("user", "site")),
         "logistics": list(exercise.logistics.all()),
         "stimuli": list(exercise.stimuli.all()),
         "available": EXERCISE_WORKFLOW.available(exercise, request.user),
         "history": list(exercise.transitions.select_related("by").order_by("-at", "-pk")[:20]),
-        "participant_form": forms.ParticipantForm(),
+        "participant_form": forms.ParticipantForm(exercise=exercise, sites=sites),
         "logistics_form": forms.LogisticsForm(),
         "stimulus_form": forms.StimulusForm(),
         "proposed_level_label": dict(forms.KitLevel.choices).get(exercise.kit_level_proposed, ""),
@@ -122,11 +129,17 @@ def edit(request: HttpRequest, exercise_pk: int) -> HttpResponse:
     exercise = _exercise(request, exercise_pk)
     if not can_plan(request.user, exercise):
         raise PermissionDenied(_("Vous pouvez consulter cet exercice mais pas le préparer."))
-    form = forms.ExerciseForm(request.POST or None, instance=exercise, establishment=exercise.establishment)
+    form = forms.ExerciseForm(
+        request.POST or None, instance=exercise, establishment=exercise.establishment, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_exercise(
-                exercise, request.user, expected_version=request.POST.get("version"), **form.plan_values()
+                exercise,
+                request.user,
+                expected_version=request.POST.get("version"),
+                sites=form.chosen_sites(),
+                **form.plan_values(),
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -164,7 +177,7 @@ def transition(request: HttpRequest, exercise_pk: int) -> HttpResponse:
 @require_POST
 def participant_add(request: HttpRequest, exercise_pk: int) -> HttpResponse:
     exercise = _exercise(request, exercise_pk)
-    form = forms.ParticipantForm(request.POST)
+    form = forms.ParticipantForm(request.POST, exercise=exercise, sites=list(exercise.sites.all()))
     if form.is_valid():
         try:
             services.add_participant(exercise, request.user, **form.cleaned_data)
@@ -646,12 +659,16 @@ def register(request: HttpRequest) -> HttpResponse:
     form, filters = _register_filters(request)
     qs = selectors.register_queryset(request.user, filters)
     rows = list(selectors.register_rows(qs)[:100])
+    stats = selectors.register_stats(qs)
+    from .register_charts import register_charts
+
     return render(
         request,
         "exercises/register.html",
         {
             "form": form,
-            "stats": selectors.register_stats(qs),
+            "stats": stats,
+            "charts": register_charts(qs, filters, stats),
             "rows": rows,
             "query": request.GET.urlencode(),
             "can_create": crrc_staff_regions(request.user).exists(),

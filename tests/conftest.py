@@ -34,6 +34,36 @@ def browser_type_launch_args(browser_type_launch_args):
 install_mfa_sessions()
 
 
+def _load_builtin_grids() -> None:
+    """Get or load the three shipped grids: the loader is idempotent (same slug, version and content: unchanged)."""
+    from assessments.loader import builtin_sources, load_grid_path
+    from assessments.models import Grid
+
+    if Grid.objects.filter(is_current=True, slug__in=BUILTIN_GRID_SLUGS).count() < len(BUILTIN_GRID_SLUGS):
+        for source in builtin_sources():
+            load_grid_path(source)
+
+
+BUILTIN_GRID_SLUGS = ("monaidecyber-diagnostic", "anssi-guide-hygiene", "ans-autoevaluation-exercice-crise")
+
+
+@pytest.fixture(scope="session")
+def _builtin_grids(django_db_setup, django_db_blocker):
+    """Load the shipped grids once per session, outside the tests' transactions (they are reference data)."""
+    with django_db_blocker.unblock():
+        _load_builtin_grids()
+
+
+@pytest.fixture
+def grids(_builtin_grids, db):
+    """The shipped grids by slug, shared by every app's tests: never create a grid with one of their slugs by hand
+    (``grid_one_current_version``); reloaded if a transactional test flushed them."""
+    from assessments.models import Grid
+
+    _load_builtin_grids()
+    return {grid.slug: grid for grid in Grid.objects.filter(is_current=True, slug__in=BUILTIN_GRID_SLUGS)}
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Each test writes uploads and PDFs into its own folder."""

@@ -1,34 +1,13 @@
 import pytest
 
 from assessments import services
-from assessments.loader import builtin_sources, load_grid_path
-from assessments.models import Answer, Grid
+from assessments.models import Answer
 from establishments.roles import Role
 from tests.establishments.factories import EstablishmentFactory, MembershipFactory
 
 MAC = "monaidecyber-diagnostic"
 HYGIENE = "anssi-guide-hygiene"
 EXERCISE = "ans-autoevaluation-exercice-crise"
-
-
-def _load_builtin() -> None:
-    if Grid.objects.filter(is_current=True).count() < 3:
-        for source in builtin_sources():
-            load_grid_path(source)
-
-
-@pytest.fixture(scope="session")
-def _builtin_grids(django_db_setup, django_db_blocker):
-    """Load the shipped grids once per session, outside the tests' transactions."""
-    with django_db_blocker.unblock():
-        _load_builtin()
-
-
-@pytest.fixture
-def grids(_builtin_grids, db):
-    """The three shipped grids (reloaded if a transactional test flushed them)."""
-    _load_builtin()
-    return {grid.slug: grid for grid in Grid.objects.filter(is_current=True)}
 
 
 @pytest.fixture

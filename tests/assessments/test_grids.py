@@ -1,6 +1,7 @@
 """Grid files: thresholds of the exercise grid, versioning, bad files refused with line and reason."""
 
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -157,3 +158,14 @@ def test_load_grid_command_refuses_a_bad_file_and_writes_nothing(tmp_path):
     with pytest.raises(CommandError, match=r"ligne 17 : réponse « q1-oui » : « points » doit être un nombre"):
         call_command("load_grid", str(path))
     assert not Grid.objects.filter(slug="essai").exists()
+
+
+def test_load_grid_builtin_twice_changes_nothing(grids):
+    """Deploying twice (or after the tests' fixture loaded them) must not trip ``grid_one_current_version``."""
+    before = set(Grid.objects.values_list("pk", "slug", "version", "is_current"))
+    out = StringIO()
+    call_command("load_grid", "--builtin", stdout=out)
+    call_command("load_grid", "--builtin", stdout=out)
+
+    assert set(Grid.objects.values_list("pk", "slug", "version", "is_current")) == before
+    assert out.getvalue().count("déjà chargée, inchangée") == 6

@@ -93,3 +93,58 @@ def test_plan_play_debrief_report(live_server, axe_context):
     assert not wide, wide
     assert not violations, "\n".join(violations)
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+
+
+def test_multi_site_exercise_planned_in_the_browser(live_server, axe_context):
+    """CRRC staff choose the sites from the establishment's organisation; the page, the register (with its charts)
+    and the site's "Mon établissement" show them; axe on each page, and the register fits 390 px."""
+    from establishments.roles import Role
+    from tests.action_plans.factories import member
+    from tests.establishments.factories import OrganisationFactory
+
+    call_command("load_exercise_scenarios", verbosity=0)
+    organisation = OrganisationFactory(name="Association Les Tilleuls")
+    owner = EstablishmentFactory(ehpad=True, organisation=organisation, name="EHPAD Les Tilleuls – Foix")
+    site = EstablishmentFactory(
+        ehpad=True, organisation=organisation, department=owner.department, name="EHPAD Les Tilleuls – Pamiers"
+    )
+    staff = region_staff(owner.region)
+    page = axe_context.new_page()
+    log_in(page.context, staff, live_server.url)
+    violations = []
+    page.goto(f"{live_server.url}/exercices/nouveau/?establishment={owner.pk}")
+    violations += axe_violations(page, "création multi-site")
+    page.get_by_label("Titre").fill("Exercice inter-sites des Tilleuls")
+    page.get_by_label("Scénario").select_option(label="Rançongiciel sur le système d'information")
+    page.get_by_label("Début").fill("2031-03-12T09:30")
+    page.get_by_label(site.name).check()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Exercice inter-sites des Tilleuls")
+    expect(page.locator("section[aria-labelledby=cadre]")).to_contain_text(site.name)
+    page.locator("#id_site").select_option(label=str(site))
+    page.locator("#id_cell").select_option("crisis")
+    page.locator("#id_function").select_option("it")
+    page.locator("#id_name").fill("M. Pamiers")
+    page.locator("#id_email").fill("info@pamiers.example")
+    page.get_by_role("button", name="Ajouter le participant").click()
+    expect(page.locator("section[aria-labelledby=participants]")).to_contain_text("M. Pamiers")
+    violations += axe_violations(page, "exercice multi-site")
+    exercise = Exercise.objects.get(title="Exercice inter-sites des Tilleuls")
+    assert exercise.participants.get().site == site
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/exercices/registre/")
+    expect(page.locator("figure.crrc-chart").first).to_be_visible()
+    violations += axe_violations(page, "registre 390 px")
+    wide = page.evaluate(
+        "[...document.querySelectorAll('#contenu figure, #contenu svg')].filter(e => e.getBoundingClientRect().right"
+        " > 392).map(e => e.tagName + ' ' + Math.round(e.getBoundingClientRect().right))"
+    )
+    assert not wide, wide
+
+    site_director = member(site, Role.DIRECTOR)
+    log_in(page.context, site_director, live_server.url)
+    page.goto(f"{live_server.url}/etablissements/{site.pk}/")
+    expect(page.get_by_text("votre site y participe")).to_be_visible()
+    violations += axe_violations(page, "Mon établissement du site")
+    assert not violations, "\n".join(violations)

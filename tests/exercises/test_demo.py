@@ -23,7 +23,7 @@ def occitanie():
     load_geo()
     load_categories()
     import_files([parse_text(as_header_csv(list(finess_rows(OCCITANIE))[:40]))])
-    rows = [row for row in finess_rows(OCCITANIE) if row["nofinesset"] in {"110000023", "090000597"}]
+    rows = [row for row in finess_rows(OCCITANIE) if row["nofinesset"] in {"110000023", "090000597", "090001439"}]
     import_files([parse_text(as_header_csv(rows))])
     call_command("demo_accounts", stdout=StringIO())
 
@@ -56,6 +56,13 @@ def test_demo_exercises_once_with_something_for_everyone(occitanie, client):
         client.force_login(user)
         response = client.get(page)
         assert response.status_code == 200 and "Exercice" in response.text, email
+    # The EHPAD de Luzenac takes part in its organisation's exercise run from the EHPAD Sauzeil (same FINESS EJ).
+    multi = Exercise.objects.get(sites__site__finess="090000597")
+    assert multi.establishment.finess == "090001439" and multi.state == State.PLANNED
+    assert multi.participants.filter(site__finess="090000597", function="director").exists()
+    client.force_login(User.objects.get(email="directeur.ehpad@demo.crrc.example"))
+    home = client.get(f"/etablissements/{multi.sites.get().site_id}/").text
+    assert multi.title.replace("'", "&#x27;") in home and "votre site y participe" in home
     played = Exercise.objects.get(establishment__finess="090000597")
     client.force_login(User.objects.get(email="membre.ehpad@demo.crrc.example"))
     assert "Répondre au RETEX" in client.get(f"/exercices/{played.pk}/debriefing/").text

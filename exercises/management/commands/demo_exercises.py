@@ -35,6 +35,7 @@ DOMAIN = "@demo.crrc.example"
 PAST_TITLE = "Exercice rançongiciel 2026 – cellule de crise"
 NEXT_TITLE = "Exercice compromission de messagerie"
 EHPAD_TITLE = "Premier exercice de crise cyber de l'EHPAD"
+MULTI_SITE_TITLE = "Exercice inter-sites de l'organisme gestionnaire"
 
 JOURNAL = [
     "Cellule de crise réunie en salle du conseil ; la directrice prend la direction de crise.",
@@ -81,6 +82,7 @@ class Command(BaseCommand):
         if not Exercise.objects.filter(establishment=ehpad, title=EHPAD_TITLE).exists():
             self._to_debrief(ehpad, staff, scenarios["rancongiciel"])
             created += 1
+        created += self._multi_site(ehpad, staff, scenarios["panne-hebergeur"])
         created += self._region(ch, staff, list(scenarios.values()))
         self.stdout.write(f"demo_exercises : {created} exercice(s) créé(s).")
 
@@ -263,6 +265,39 @@ class Command(BaseCommand):
         exercise = self._play(exercise, staff, None)
         self._retex(exercise, 1)
         self._shift(exercise, 8)
+
+    @transaction.atomic
+    def _multi_site(self, ehpad, staff, scenario) -> int:
+        """The EHPAD's organisation runs an exercise from its other EHPAD (FINESS: same legal entity), with the
+        EHPAD de Luzenac as a participating site: its director sees it on "Mon établissement"."""
+        if not ehpad.organisation_id:
+            return 0
+        owner = (
+            Establishment.objects.filter(organisation_id=ehpad.organisation_id, region=ehpad.region)
+            .exclude(pk=ehpad.pk)
+            .order_by("finess")
+            .first()
+        )
+        if owner is None or Exercise.objects.filter(establishment=owner, title=MULTI_SITE_TITLE).exists():
+            return 0
+        exercise = self._new(owner, staff, scenario, MULTI_SITE_TITLE, 45, location="Salle de réunion du siège")
+        services.set_sites(exercise, staff, [ehpad])
+        director = _user("directeur.ehpad")
+        services.add_participant(exercise, staff, cell=Cell.ANIMATION, function=Function.OTHER, account=staff)
+        services.add_participant(
+            exercise,
+            staff,
+            cell=Cell.CRISIS,
+            function=Function.DIRECTOR,
+            name=f"Direction – {owner.name.title()}",
+            email="direction@ehpad-siege.example",
+        )
+        if director is not None:
+            services.add_participant(
+                exercise, staff, cell=Cell.CRISIS, function=Function.DIRECTOR, account=director, site=ehpad
+            )
+        services.transition(exercise, staff, "plan")
+        return 1
 
     def _region(self, ch, staff, scenarios) -> int:
         """Other exercises of the region, for the register: a mix of levels, sectors, states."""
