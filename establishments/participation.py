@@ -60,12 +60,12 @@ class RenderedSection:
         return self.section.template
 
 
-def _awareness_context(establishment: Establishment) -> dict:
-    """The establishment's awareness relays: a hospital that has one is not asked to name one (one query)."""
-    from .roles import Role
-    from .selectors import active_memberships
+def awareness_relay_context(establishment: Establishment) -> dict:
+    """The establishment's awareness relays and their names (one query): the built-in card and the awareness module's
+    section both read them, so that a hospital that has a relay is never asked to name one."""
+    from .selectors import awareness_relays
 
-    relays = [m.user for m in active_memberships(establishment).filter(role=Role.AWARENESS_RELAY)]
+    relays = awareness_relays(establishment)
     return {
         "relays": relays,
         "relay_names": ", ".join(u.get_full_name() or u.email for u in relays),
@@ -90,7 +90,7 @@ BUILTIN_SECTIONS = (
         f"{EMPTY_STATES}#awareness",
         order=60,
         builtin=True,
-        context=lambda request, establishment: _awareness_context(establishment),
+        context=lambda request, establishment: awareness_relay_context(establishment),
     ),
     Section("documents", _("Documents"), f"{EMPTY_STATES}#documents", order=70, builtin=True),
 )
