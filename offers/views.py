@@ -48,7 +48,9 @@ def _chosen_establishment(request: HttpRequest):
 def catalogue(request: HttpRequest) -> HttpResponse:
     establishments, establishment = _chosen_establishment(request)
     if establishment is None and selectors.staff_regions_exist(request.user):
-        offers = list(selectors.visible_offers(request.user).select_related("region").prefetch_related("documents"))
+        offers = list(
+            selectors.visible_offers(request.user).with_places().select_related("region").prefetch_related("documents")
+        )
     else:
         offers = selectors.catalogue(request.user, establishment)
     taken = {}
@@ -67,7 +69,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    offer = get_object_or_404(selectors.visible_offers(request.user).select_related("region"), pk=pk)
+    offer = get_object_or_404(selectors.visible_offers(request.user).with_places().select_related("region"), pk=pk)
     subscriptions = list(
         Subscription.objects.for_user(request.user).filter(offer=offer).select_related("establishment")[:20]
     )
