@@ -111,6 +111,21 @@ def test_submit_view_shows_the_refusal(client, campaign, region, establishment, 
     assert response.submitted_at is None
 
 
+def test_the_answer_page_warns_before_submitting_for_a_full_offer(client, campaign, region, establishment, director):
+    _community(campaign, capacity=1)
+    holder, holder_director = _neighbour(region)
+    held = _answered(campaign, holder, holder_director)
+    services.submit_response(held, holder_director)
+    response = _answered(campaign, establishment, director)
+    client.force_login(director)
+    page = client.get(response.get_absolute_url()).content.decode()
+    assert "Cette offre est complète" in page and "crrc@esante-occitanie.example" in page
+    assert "Complet (1 place)" in client.get(campaign.get_absolute_url()).content.decode()
+    client.force_login(holder_director)  # the establishment holding the place is not warned off its own
+    page = client.get(held.get_absolute_url()).content.decode()
+    assert "Complet (1 place)" in page and "Cette offre est complète" not in page
+
+
 def test_places_left_in_the_catalogue_the_offer_page_and_the_admin(client, region, establishment, director, staff):
     offer = OfferFactory(region=region, title="Atelier gestion de crise", capacity=3)
     full = OfferFactory(region=region, title="Webinaire complet", capacity=1, contact_email="crise@crrc.example")
