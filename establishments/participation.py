@@ -16,7 +16,8 @@ which says what to do next. ``context`` must use the scoped selectors and stay c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest
@@ -106,6 +107,22 @@ def register(section: Section) -> None:
 
 def unregister(key: str) -> None:
     _registry.pop(key, None)
+
+
+@contextmanager
+def replaced(section: Section) -> Iterator[Section]:
+    """Show ``section`` in place of the one registered under its key for the duration of the block, then put back
+    exactly what was there (the app's own section, not the built-in empty state). For tests and previews: the
+    registry is process-wide, so a replacement that is not undone changes every later page."""
+    previous = _registry.get(section.key)
+    _registry[section.key] = section
+    try:
+        yield section
+    finally:
+        if previous is None:
+            _registry.pop(section.key, None)
+        else:
+            _registry[section.key] = previous
 
 
 def registered_sections() -> list[Section]:
