@@ -313,3 +313,68 @@ def test_my_establishment_section_says_what_to_do_next(client, space, department
     MemberFactory(space=space, user=user, establishment=establishment)
     page = client.get(home).content.decode()
     assert "Voir les nouveautés de la communauté" in page and space.get_absolute_url() in page
+
+
+@pytest.mark.parametrize("access", [Access.ES, Access.ESMS, Access.GROUP, Access.STAFF])
+def test_every_kind_of_folder_right_holds_on_every_path_and_is_inherited(client, space, es_member, esms_member,
+                                                                          staff, access):  # fmt: skip
+    """A document two levels below a folder with ``access`` (the subfolder inherits): whoever is outside the right
+    gets a 404 on the folder, the document and its download, and does not find it in the search, the feed, the
+    documents page or a thread pointing at it; whoever is inside reaches it everywhere."""
+    from .factories import GroupFactory
+
+    sv = viewer(staff, space)
+    group = None
+    if access == Access.GROUP:
+        group = GroupFactory(space=space, name="Groupe de travail PRA")
+        group.members.add(esms_member)
+    top = services.create_folder(sv, "Dossier restreint", None, access, group)
+    child = services.create_folder(sv, "Sous-dossier", top, Access.INHERIT)
+    title = "Procédure confidentielle de reprise"
+    document = services.upload_document(sv, child, pdf(), title)
+    thread = services.start_thread(sv, "Sur la procédure", "Voir le document joint", document)
+    inside, outside = {
+        Access.ES: ([es_member.user], [esms_member.user]),
+        Access.ESMS: ([esms_member.user], [es_member.user]),
+        Access.GROUP: ([esms_member.user], [es_member.user]),
+        Access.STAFF: ([staff], [es_member.user, esms_member.user]),
+    }[access]
+    routes = _routes(space, child, document, thread) | {
+        "top": reverse("community:folder", kwargs={"space_pk": space.pk, "folder_pk": top.pk})
+    }
+    pages = (
+        reverse("community:documents", kwargs={"space_pk": space.pk}) + "?q=confidentielle",
+        reverse("community:documents", kwargs={"space_pk": space.pk}),
+        reverse("community:space", kwargs={"space_pk": space.pk}),
+        thread.get_absolute_url(),
+    )
+    for user in outside:
+        login(client, user)
+        for name, url in routes.items():
+            assert client.get(url).status_code == 404, (access, name)
+        for url in pages:
+            response = client.get(url)
+            assert response.status_code == 200 and title not in response.content.decode(), (access, url)
+    for user in inside:
+        login(client, user)
+        for name, url in routes.items():
+            assert client.get(url).status_code == 200, (access, name)
+        assert title in client.get(pages[0]).content.decode()
+        assert title in client.get(thread.get_absolute_url()).content.decode()
+
+
+def test_the_feed_is_newest_first_with_each_document_s_type_and_size(client, space, es_member, staff):
+    from datetime import timedelta
+
+    from community.models import Activity
+
+    sv = viewer(staff, space)
+    folder = space.folders.get(name="Guides bonnes pratiques")
+    older = services.upload_document(sv, folder, pdf("ancien.pdf"), "Guide ancien")
+    newer = services.upload_document(sv, folder, pdf("recent.pdf"), "Guide récent")
+    Activity.objects.filter(document=older).update(created_at=timezone.now() - timedelta(days=3))
+    login(client, es_member.user)
+    body = client.get(reverse("community:space", kwargs={"space_pk": space.pk})).content.decode()
+    assert body.index("Guide récent") < body.index("Guide ancien")
+    size = newer.versions.get().size
+    assert f"(PDF, {size}\xa0octets)" in body or f"(PDF, {size} octets)" in body
