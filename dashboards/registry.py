@@ -51,6 +51,9 @@ class Scope:
     establishments: QuerySet
     start: datetime | None = None
     end: datetime | None = None
+    # True when a department, sector or category filter narrows ``establishments`` below the regions': rows that
+    # belong to no establishment (a CRRC staff member's post, say) count only when it is False.
+    narrowed: bool = False
 
     def in_period(self, queryset: QuerySet, field: str) -> QuerySet:
         """``queryset`` limited to rows whose ``field`` falls in the chosen period (all rows when none is chosen)."""

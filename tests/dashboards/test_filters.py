@@ -1,0 +1,110 @@
+"""The community and incident figures of the dashboard on a known data set, for each filter (department, sector,
+FINESS category, period): a filter narrows every figure to what the chosen establishments' people did."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from community import services as community
+from community.models import Activity, Document, Member, Post
+from community.selectors import viewer_for
+from establishments.roles import StaffKind
+from incidents.models import Intervention
+from tests.action_plans.factories import region_staff
+from tests.community.factories import PDF, EventFactory
+from tests.establishments.factories import DepartmentFactory, EstablishmentFactory, RegionFactory
+from tests.incidents.factories import IncidentFactory, staff_of
+
+from .test_dashboard import figures_by_key
+
+pytestmark = pytest.mark.django_db
+DOCS, POSTS, REGISTRATIONS = "Documents partagés", "Messages publiés", "Inscriptions aux événements"
+
+
+def member(space, establishment):
+    from tests.establishments.factories import MembershipFactory
+
+    user = MembershipFactory(establishment=establishment).user
+    Member.objects.create(space=space, user=user, establishment=establishment, state=Member.State.ACTIVE,
+                          joined_at=timezone.now())  # fmt: skip
+    return viewer_for(user, space)
+
+
+@pytest.fixture
+def world():
+    """Region with a hospital in department Lac and an EHPAD in department Forêt.
+
+    Community: the hospital's member shares 2 documents, writes 3 posts (opening a thread) and registers to 1
+    event; the EHPAD's member writes 1 post and registers to 1 event; CRRC staff share 1 document, write 1 post.
+    One of the hospital's posts is 400 days old. Incidents: 2 at the hospital (one with the rapid-response force
+    and 3 h of CRRC support), 1 at the EHPAD detected 400 days ago.
+    """
+    region = RegionFactory()
+    lake, forest = DepartmentFactory(region=region, name="Lac"), DepartmentFactory(region=region, name="Forêt")
+    hospital = EstablishmentFactory(department=lake)
+    ehpad = EstablishmentFactory(department=forest, ehpad=True)
+    space = community.create_space(region, "Communauté RSSI")
+    folder = space.folders.first()
+    staff = staff_of(region)
+    h, e, s = member(space, hospital), member(space, ehpad), viewer_for(staff, space)
+    for title in ("Guide PRA", "Fiche réflexe"):
+        community.upload_document(h, folder, SimpleUploadedFile("a.pdf", PDF), title)
+    community.upload_document(s, folder, SimpleUploadedFile("b.pdf", PDF), "Offre CERT Santé")
+    thread = community.start_thread(h, "Sauvegardes", "Qui restaure ?")
+    community.reply(h, thread, "Nous, chaque trimestre.")
+    old = community.reply(h, thread, "Ancien message.")
+    Post.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=400))
+    Activity.objects.filter(post=old).update(created_at=timezone.now() - timedelta(days=400))
+    community.reply(e, thread, "Pas encore.")
+    community.reply(s, thread, "Le CRRC propose un atelier.")
+    event = EventFactory(space=space, capacity=10)
+    community.register(h, event)
+    community.register(e, event)
+    incident = IncidentFactory(establishment=hospital, rapid_response_requested_at=timezone.now())
+    Intervention.objects.create(incident=incident, description="Appui à distance", hours=Decimal("3"),
+                                intervenants="CRRC", recorded_by=staff)  # fmt: skip
+    IncidentFactory(establishment=hospital)
+    IncidentFactory(establishment=ehpad, detected_at=timezone.now() - timedelta(days=400),
+                    declared_at=timezone.now() - timedelta(days=399))  # fmt: skip
+    assert Document.objects.filter(space=space).count() == 3
+    return {"region": region, "lake": lake, "forest": forest, "hospital": hospital, "ehpad": ehpad,
+            "reviewer": region_staff(region, kind=StaffKind.ARS_REVIEWER)}  # fmt: skip
+
+
+def values(figures) -> dict:
+    return {f.label: f.value for f in figures}
+
+
+@pytest.mark.parametrize(
+    ("filters", "activity", "represented", "incidents"),
+    [
+        # Everything: staff's document and post count too. Posts: the hospital's 3, the EHPAD's 1, staff's 1.
+        ({}, {DOCS: 3, POSTS: 5, REGISTRATIONS: 2}, 2, (3, 1, 3.0)),
+        ({"departement": "lake"}, {DOCS: 2, POSTS: 3, REGISTRATIONS: 1}, 1, (2, 1, 3.0)),
+        ({"departement": "forest"}, {DOCS: 0, POSTS: 1, REGISTRATIONS: 1}, 1, (1, 0, 0.0)),
+        ({"secteur": "ES"}, {DOCS: 2, POSTS: 3, REGISTRATIONS: 1}, 1, (2, 1, 3.0)),
+        ({"secteur": "ESMS"}, {DOCS: 0, POSTS: 1, REGISTRATIONS: 1}, 1, (1, 0, 0.0)),
+        ({"categorie": "ehpad"}, {DOCS: 0, POSTS: 1, REGISTRATIONS: 1}, 1, (1, 0, 0.0)),
+        # The last 12 months: the hospital's old post and the EHPAD's old incident drop out.
+        ({"periode": "12m"}, {DOCS: 3, POSTS: 4, REGISTRATIONS: 2}, 2, (2, 1, 3.0)),
+        ({"periode": "12m", "secteur": "ESMS"}, {DOCS: 0, POSTS: 1, REGISTRATIONS: 1}, 1, (0, 0, 0.0)),
+    ],
+)
+def test_each_filter_narrows_the_community_and_incident_figures(world, filters, activity, represented, incidents):
+    get = dict(filters)
+    if "departement" in get:
+        get["departement"] = world[get["departement"]].code
+    if "categorie" in get:
+        get["categorie"] = world["ehpad"].category.code
+    figures = figures_by_key(world["reviewer"], **get)
+
+    assert values(figures["community.activity"]) == activity
+    assert values(figures["community.participation"])["Établissements représentés dans la communauté"] == represented
+    incident_figures = values(figures["incidents.activity"])
+    total, rapid, hours = incidents
+    assert incident_figures["Incidents déclarés"] == total
+    assert incident_figures["Activations de la force d'intervention rapide"] == rapid
+    assert incident_figures["Heures d'appui du CRRC"] == hours
