@@ -209,3 +209,39 @@ def test_batch_progress_polls_with_htmx(client, establishment, campaign, crrc_st
     assert client.get(page + "?shown=0-0-0", headers={"HX-Request": "true"}).status_code == 204
     fragment = client.get(page + "?shown=old", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and b"<html" not in fragment.content and b"batch-progress" in fragment.content
+
+
+def test_the_calendar_shows_each_month_s_modules_for_the_sector_and_the_quarter_s_campaign(
+    client, establishment, programme, campaign, enrolment, sponsor, crrc_staff
+):
+    import html
+
+    from establishments.roles import Role
+    from tests.establishments.factories import EstablishmentFactory, MembershipFactory
+
+    from .factories import EnrolmentFactory, ModuleFactory
+
+    ModuleFactory(programme=programme, month=5, code="M05", title="Clés USB à l'hôpital", audience="ES",
+                  theme="usb", format="slides", duration_minutes=2)  # fmt: skip
+    ModuleFactory(programme=programme, month=6, code="M06", title="Mobilité en EHPAD", audience="ESMS")
+    ehpad = EstablishmentFactory(department=establishment.department, ehpad=True)
+    EnrolmentFactory(establishment=ehpad, programme=programme)
+    ehpad_director = MembershipFactory(establishment=ehpad, role=Role.DIRECTOR).user
+
+    def calendar(user, path):
+        login(client, user)
+        body = html.unescape(client.get(path).content.decode())
+        start = body.index('class="list-unstyled row row-cols-1 row-cols-sm-2 row-cols-lg-3 g-2 awareness-calendar"')
+        return body[start : body.index("</ol>", start)]
+
+    hospital = calendar(sponsor, url("establishment", establishment))
+    assert hospital.count("<h3") == 12 and "Janvier" in hospital and "Décembre" in hospital
+    assert "Clés USB à l'hôpital" in hospital and "(Clés USB, diaporama, 2 min)" in hospital
+    assert "Mobilité en EHPAD" not in hospital
+    assert f"Campagne d'hameçonnage {campaign.label}" in hospital and campaign.template.name in hospital
+    medico_social = calendar(ehpad_director, url("establishment", ehpad))
+    assert "Mobilité en EHPAD" in medico_social and "Clés USB à l'hôpital" not in medico_social
+    staff_view = calendar(crrc_staff, reverse("awareness:programme", args=[programme.pk]))
+    assert "Mobilité en EHPAD" in staff_view and "Clés USB à l'hôpital" in staff_view
+    assert staff_view.index("Janvier") < staff_view.index(f"Campagne d'hameçonnage {campaign.label}")
+    assert staff_view.index(f"Campagne d'hameçonnage {campaign.label}") < staff_view.index("Février")
