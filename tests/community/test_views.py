@@ -378,3 +378,36 @@ def test_the_feed_is_newest_first_with_each_document_s_type_and_size(client, spa
     assert body.index("Guide récent") < body.index("Guide ancien")
     size = newer.versions.get().size
     assert f"(PDF, {size}\xa0octets)" in body or f"(PDF, {size} octets)" in body
+
+
+def test_bad_event_and_poll_get_french_messages_next_to_their_fields_and_write_nothing(client, space, staff,
+                                                                                        es_member):  # fmt: skip
+    import html
+    from datetime import timedelta
+
+    from community.models import Event, Poll
+
+    start = timezone.localtime() + timedelta(days=7)
+    login(client, staff)
+    response = client.post(reverse("community:event_create", kwargs={"space_pk": space.pk}), {
+        "title": "Webinaire PRA", "kind": Event.Kind.WEBINAR, "mode": Event.Mode.REMOTE,
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": "0", "link": "https://visio.example/pra",
+    })  # fmt: skip
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200 and not Event.objects.exists()
+    for field, message in (("ends_at", "La fin doit être après le début."),
+                           ("capacity", "Le nombre de places doit être d'au moins 1.")):  # fmt: skip
+        assert message in page
+        assert f'aria-describedby="id_{field}_error' in page or f'id="id_{field}_error"' in page, field
+
+    login(client, es_member.user)
+    response = client.post(reverse("community:poll_create", kwargs={"space_pk": space.pk}), {
+        "question": "Quel outil de sauvegarde ?", "options": "Veeam",
+        "closes_at": (start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "results": Poll.Results.AFTER_VOTE,
+    })  # fmt: skip
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200 and not Poll.objects.exists()
+    assert "Proposez au moins deux réponses différentes." in page
+    assert 'id="id_options_error"' in page or 'aria-describedby="id_options_error' in page
