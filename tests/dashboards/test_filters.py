@@ -33,22 +33,11 @@ def member(space, establishment):
     return viewer_for(user, space)
 
 
-@pytest.fixture
-def world():
-    """Region with a hospital in department Lac and an EHPAD in department Forêt.
-
-    Community: the hospital's member shares 2 documents, writes 3 posts (opening a thread) and registers to 1
-    event; the EHPAD's member writes 1 post and registers to 1 event; CRRC staff share 1 document, write 1 post.
-    One of the hospital's posts is 400 days old. Incidents: 2 at the hospital (one with the rapid-response force
-    and 3 h of CRRC support), 1 at the EHPAD detected 400 days ago.
-    """
-    region = RegionFactory()
-    lake, forest = DepartmentFactory(region=region, name="Lac"), DepartmentFactory(region=region, name="Forêt")
+def populate(region, lake, forest, space, staff) -> dict:
+    """A hospital in ``lake`` and an EHPAD in ``forest`` with their community and incident rows (see ``world``)."""
     hospital = EstablishmentFactory(department=lake)
     ehpad = EstablishmentFactory(department=forest, ehpad=True)
-    space = community.create_space(region, "Communauté RSSI")
     folder = space.folders.first()
-    staff = staff_of(region)
     h, e, s = member(space, hospital), member(space, ehpad), viewer_for(staff, space)
     for title in ("Guide PRA", "Fiche réflexe"):
         community.upload_document(h, folder, SimpleUploadedFile("a.pdf", PDF), title)
@@ -69,8 +58,24 @@ def world():
     IncidentFactory(establishment=hospital)
     IncidentFactory(establishment=ehpad, detected_at=timezone.now() - timedelta(days=400),
                     declared_at=timezone.now() - timedelta(days=399))  # fmt: skip
+    return {"hospital": hospital, "ehpad": ehpad}
+
+
+@pytest.fixture
+def world():
+    """Region with a hospital in department Lac and an EHPAD in department Forêt.
+
+    Community: the hospital's member shares 2 documents, writes 3 posts (opening a thread) and registers to 1
+    event; the EHPAD's member writes 1 post and registers to 1 event; CRRC staff share 1 document, write 1 post.
+    One of the hospital's posts is 400 days old. Incidents: 2 at the hospital (one with the rapid-response force
+    and 3 h of CRRC support), 1 at the EHPAD detected 400 days ago.
+    """
+    region = RegionFactory()
+    lake, forest = DepartmentFactory(region=region, name="Lac"), DepartmentFactory(region=region, name="Forêt")
+    space = community.create_space(region, "Communauté RSSI")
+    rows = populate(region, lake, forest, space, staff_of(region))
     assert Document.objects.filter(space=space).count() == 3
-    return {"region": region, "lake": lake, "forest": forest, "hospital": hospital, "ehpad": ehpad,
+    return {"region": region, "lake": lake, "forest": forest, "space": space, **rows,
             "reviewer": region_staff(region, kind=StaffKind.ARS_REVIEWER)}  # fmt: skip
 
 
@@ -108,3 +113,34 @@ def test_each_filter_narrows_the_community_and_incident_figures(world, filters, 
     assert incident_figures["Incidents déclarés"] == total
     assert incident_figures["Activations de la force d'intervention rapide"] == rapid
     assert incident_figures["Heures d'appui du CRRC"] == hours
+
+
+def test_the_dashboard_queries_do_not_grow_with_these_modules_rows(client, world):
+    """The same number of queries with one and with four sets of community, incident and awareness rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.awareness.factories import CampaignFactory, EnrolmentFactory, LearnerFactory, PhishingResultFactory
+
+    campaign = CampaignFactory(programme__region=world["region"])
+
+    def awareness_rows(establishment):
+        EnrolmentFactory(establishment=establishment, programme=campaign.programme)
+        for index in range(6):
+            learner = LearnerFactory(establishment=establishment, email=f"q{index}.{establishment.pk}@x.org")
+            PhishingResultFactory(establishment=establishment, campaign=campaign, learner=learner, sent=True,
+                                  clicked=index % 2 == 0)  # fmt: skip
+
+    awareness_rows(world["hospital"])
+    client.force_login(world["reviewer"], backend="django.contrib.auth.backends.ModelBackend")
+    client.get("/tableau-de-bord/")
+    with CaptureQueriesContext(connection) as small:
+        client.get("/tableau-de-bord/?departement=" + world["lake"].code)
+    staff = staff_of(world["region"])
+    for _ in range(3):
+        rows = populate(world["region"], world["lake"], world["forest"], world["space"], staff)
+        awareness_rows(rows["hospital"])
+    with CaptureQueriesContext(connection) as large:
+        response = client.get("/tableau-de-bord/?departement=" + world["lake"].code)
+    assert response.status_code == 200
+    assert len(large) == len(small)
