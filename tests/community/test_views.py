@@ -411,3 +411,31 @@ def test_bad_event_and_poll_get_french_messages_next_to_their_fields_and_write_n
     assert response.status_code == 200 and not Poll.objects.exists()
     assert "Proposez au moins deux réponses différentes." in page
     assert 'id="id_options_error"' in page or 'aria-describedby="id_options_error' in page
+
+
+def test_threads_newest_activity_first_and_read_counts(client, space, es_member, esms_member, staff):
+    from datetime import timedelta
+
+    from community.models import Thread
+
+    author = viewer(es_member.user, space)
+    older = services.start_thread(author, "Sauvegardes hors ligne", "Qui a un site de repli ?")
+    newer = services.start_thread(author, "Messagerie sécurisée", "MSSanté ou autre ?")
+    Thread.objects.filter(pk=older.pk).update(last_activity_at=timezone.now() - timedelta(days=2))
+    Thread.objects.filter(pk=newer.pk).update(last_activity_at=timezone.now() - timedelta(days=1))
+    threads_url = reverse("community:threads", kwargs={"space_pk": space.pk})
+    login(client, esms_member.user)
+    body = client.get(threads_url).content.decode()
+    assert body.index("Messagerie sécurisée") < body.index("Sauvegardes hors ligne")
+
+    services.reply(viewer(esms_member.user, space), older, "Oui, une bande externalisée.")
+    body = client.get(threads_url).content.decode()
+    assert body.index("Sauvegardes hors ligne") < body.index("Messagerie sécurisée")  # the reply brings it up
+
+    assert "Lue par 2 membres" in client.get(newer.get_absolute_url()).content.decode()  # its author and this reader
+    login(client, staff)
+    page = client.get(newer.get_absolute_url()).content.decode()
+    # The author, the ESMS member and now the CRRC staff member have read it: each reader counted once.
+    assert "Lue par 3 membres" in page
+    login(client, esms_member.user)
+    assert "Lue par 3 membres" in client.get(newer.get_absolute_url()).content.decode()
