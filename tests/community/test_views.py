@@ -439,3 +439,31 @@ def test_threads_newest_activity_first_and_read_counts(client, space, es_member,
     assert "Lue par 3 membres" in page
     login(client, esms_member.user)
     assert "Lue par 3 membres" in client.get(newer.get_absolute_url()).content.decode()
+
+
+def test_directory_search_filters_and_phone_as_each_member_chose(client, space, es_member, esms_member):
+    from tests.establishments.factories import DepartmentFactory, EstablishmentFactory
+
+    ariege = DepartmentFactory(code="09", region=space.region, name="Ariège")
+    third = MemberFactory(space=space, establishment=EstablishmentFactory(department=ariege, name="CH de Foix"),
+                          user__first_name="Chloé", user__last_name="Vidal", user__phone="05 61 02 03 04")  # fmt: skip
+    services.update_profile(third, function="Référente informatique", expertise="Active Directory", show_email=False,
+                            show_phone=True)  # fmt: skip
+    esms_member.user.phone = "06 00 00 00 00"
+    esms_member.user.save()
+    services.update_profile(esms_member, function="RSSI", expertise="EDR", show_email=True, show_phone=False)
+    login(client, es_member.user)
+    base = reverse("community:directory", kwargs={"space_pk": space.pk})
+
+    def rows(query=""):
+        return client.get(base + query).content.decode().split("<tbody>")[1].split("</tbody>")[0]
+
+    everyone = rows()
+    assert "05 61 02 03 04" in everyone and third.user.email not in everyone  # phone shown, e-mail not
+    assert "06 00 00 00 00" not in everyone and esms_member.user.email in everyone  # e-mail shown, phone not
+    assert "Vidal" in rows("?q=foix") and "Petit" not in rows("?q=foix")  # by establishment name
+    assert "Vidal" in rows("?q=référente") and "Martin" not in rows("?q=référente")  # by function
+    by_department = rows("?department=09")
+    assert "Vidal" in by_department and "Martin" not in by_department and "Petit" not in by_department
+    by_sector = rows("?sector=ESMS")
+    assert "Petit" in by_sector and "Martin" not in by_sector and "Vidal" not in by_sector
