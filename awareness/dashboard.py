@@ -40,9 +40,19 @@ def _percent(numerator: int, population: int) -> int | None:
     return None if rate.masked else round(rate.value)
 
 
+def _reached(scope: Scope, row: dict):
+    """The establishments of the scope whose people received that quarter's messages (lazy: the drill-down)."""
+    results = PhishingResult.objects.filter(
+        DELIVERED,
+        campaign__programme__year=row["campaign__programme__year"],
+        campaign__quarter=row["campaign__quarter"],
+    )
+    return scope.establishments.filter(pk__in=results.values("establishment_id"))
+
+
 def trapped_by_quarter(scope: Scope) -> list[Figure]:
     return [
-        Figure(_label(row), _percent(row["trapped"], row["population"]), unit="%")
+        Figure(_label(row), _percent(row["trapped"], row["population"]), unit="%", drilldown=_reached(scope, row))
         for row in _quarters(scope, trapped=Count("pk", filter=TRAPPED))
     ]
 

@@ -120,3 +120,22 @@ def test_the_page_draws_the_trend_masks_small_quarters_and_names_no_learner(clie
     assert "<svg" in panel and "moins de 5 personnes" in panel
     assert f'<th scope="row">{YEAR}-T1</th><td>29\xa0%</td><td>14\xa0%</td><td>29\xa0%</td>' in panel
     assert "Qwxnom" not in page and "@ch.example.org" not in page
+
+
+def test_a_quarter_drills_down_to_the_establishments_it_reached_never_to_learners(client, world):
+    client.force_login(world["reviewer"], backend="django.contrib.auth.backends.ModelBackend")
+    figures = {f.label: f for f in rates_figures(world["reviewer"], "awareness.trapped_by_quarter")}
+    assert set(figures[f"{YEAR}-T1"].drilldown) == {world["a"], world["b"]}
+    assert set(figures[f"{YEAR - 1}-T1"].drilldown) == {world["a"]}
+    index = list(figures).index(f"{YEAR}-T1")
+    query = {"indicateur": "awareness.trapped_by_quarter", "figure": index, "departement": world["lake"].code}
+    page = html.unescape(client.get(reverse("dashboards:establishments"), query).content.decode())
+    assert world["a"].name in page and world["b"].name not in page
+    assert "Qwxnom" not in page and "@ch.example.org" not in page
+
+
+def rates_figures(user, key, **get):
+    request = RequestFactory().get("/tableau-de-bord/", get)
+    request.user = user
+    scope, _form = scope_for(request)
+    return {p.indicator.key: p.figures for p in panels(scope)}[key]
