@@ -144,3 +144,39 @@ def test_the_dashboard_queries_do_not_grow_with_these_modules_rows(client, world
         response = client.get("/tableau-de-bord/?departement=" + world["lake"].code)
     assert response.status_code == 200
     assert len(large) == len(small)
+
+
+@pytest.mark.parametrize("which", ["departement", "secteur_esms", "secteur_es", "categorie"])
+def test_each_filter_narrows_the_establishment_call_assessment_and_action_plan_figures(which):
+    """``fill(region, 2)``: 2 hospitals and 2 EHPAD in each of two departments, each with a director, a paid
+    application (4 000 € committed, 1 000 € paid), a draft assessment, one overdue manual action item and one done
+    item from an assessment; plus one hospital without anything in a third department."""
+    from establishments.roles import Sector
+
+    from .test_dashboard import fill
+
+    region = EstablishmentFactory(name="Repère").region
+    reviewer = region_staff(region, kind=StaffKind.ARS_REVIEWER)
+    fill(region, 2)
+    department = region.departments.order_by("code").last()
+    ehpad_category = region.establishments.filter(sector=Sector.ESMS).first().category
+    get, sectors, departments, unattached = {
+        "departement": ({"departement": department.code}, {"ES": 2, "ESMS": 2}, [4], 0),
+        "secteur_esms": ({"secteur": Sector.ESMS}, {"ESMS": 4}, [2, 2], 0),
+        "secteur_es": ({"secteur": Sector.ES}, {"ES": 5}, [1, 2, 2], 1),
+        "categorie": ({"categorie": ehpad_category.code}, {"ESMS": 4}, [2, 2], 0),
+    }[which]
+    figures = figures_by_key(reviewer, **get)
+    labels = dict(Sector.choices)
+
+    assert values(figures["establishments.by_sector"]) == {str(labels[k]): v for k, v in sectors.items()}
+    assert [f.value for f in figures["establishments.by_department"]] == departments
+    assert values(figures["establishments.members"])["Directeur / sponsor"] == 4
+    assert [f.value for f in figures["establishments.onboarding"]] == [4, unattached]
+    assert values(figures["calls.by_state"]) == {"Payé": 4}
+    funding = values(figures["calls.funding"])
+    assert funding["Montant engagé (dossiers acceptés)"] == Decimal("16000")
+    assert funding["Montant versé"] == Decimal("4000")
+    assert [(f.group, f.value) for f in figures["assessments.by_grid"]] == [("Soumises", 0), ("En cours", 4)]
+    items = {(f.label, f.group): f.value for f in figures["action_plans.by_source"]}
+    assert items[("Saisie manuelle", "En retard")] == 4 and items[("Réponse à une évaluation", "Faites")] == 4
