@@ -52,7 +52,13 @@ def _reached(scope: Scope, row: dict):
 
 def trapped_by_quarter(scope: Scope) -> list[Figure]:
     return [
-        Figure(_label(row), _percent(row["trapped"], row["population"]), unit="%", drilldown=_reached(scope, row))
+        Figure(
+            _label(row),
+            _percent(row["trapped"], row["population"]),
+            unit="%",
+            drilldown=_reached(scope, row),
+            missing=anonymity.masked_label(),
+        )
         for row in _quarters(scope, trapped=Count("pk", filter=TRAPPED))
     ]
 
@@ -70,7 +76,9 @@ def rates_by_quarter(scope: Scope) -> list[Figure]:
         reported=Count("pk", filter=DELIVERED & Q(reported=True)),
     )
     return [
-        Figure(_label(row), _percent(row[key], row["population"]), unit="%", group=name)
+        Figure(
+            _label(row), _percent(row[key], row["population"]), unit="%", group=name, missing=anonymity.masked_label()
+        )
         for row in rows
         for key, name in _rate_series()
     ]

@@ -33,13 +33,15 @@ class Figure:
     unit: str = ""
     drilldown: QuerySet | None = None
     group: str = ""
+    # What a ``None`` value means to the reader (e.g. "moins de 5 personnes"); an em dash when not said.
+    missing: str = ""
 
     @property
     def display(self) -> str:
         """The value as a person reads it (French number format, unit)."""
         from crrc.charts import fmt
 
-        return fmt(self.value, unit=self.unit, missing="—")
+        return fmt(self.value, unit=self.unit, missing=str(self.missing) or "—")
 
 
 @dataclass

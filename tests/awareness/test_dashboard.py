@@ -139,3 +139,17 @@ def rates_figures(user, key, **get):
     request.user = user
     scope, _form = scope_for(request)
     return {p.indicator.key: p.figures for p in panels(scope)}[key]
+
+
+def test_the_xlsx_export_says_why_a_quarter_has_no_figure(client, world):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(world["reviewer"], backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(reverse("dashboards:export_xlsx"))
+    rows = [[c.value for c in row] for row in load_workbook(BytesIO(response.content)).active.iter_rows()]
+    awareness = [row for row in rows if row[0] == "Sensibilisation : clics, saisies et signalements par trimestre"]
+    assert [f"{YEAR - 1}-T1", CLICK, "moins de 5 personnes", "%"] in [row[1:] for row in awareness]
+    assert [f"{YEAR}-T1", CLICK, 29, "%"] in [row[1:] for row in awareness]
+    assert not any("Qwxnom" in str(cell) or "@ch.example.org" in str(cell) for row in rows for cell in row)
