@@ -119,6 +119,9 @@ def test_the_page_draws_the_trend_masks_small_quarters_and_names_no_learner(clie
     panel = page[start : page.index("</section>", start)]
     assert "<svg" in panel and "moins de 5 personnes" in panel
     assert f'<th scope="row">{YEAR}-T1</th><td>29\xa0%</td><td>14\xa0%</td><td>29\xa0%</td>' in panel
+    start = page.index("Sensibilisation : personnes piégées par trimestre")
+    trapped = page[start : page.index("</section>", start)]
+    assert f'<th scope="row">{YEAR - 1}-T1</th><td>moins de 5 personnes</td>' in trapped
     assert "Qwxnom" not in page and "@ch.example.org" not in page
 
 
