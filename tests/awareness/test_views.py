@@ -8,7 +8,7 @@ from awareness import services
 from awareness.models import Enrolment, Learner
 
 from .factories import YEAR, LearnerFactory, PhishingResultFactory
-from .helpers import RESULTS_HEADER, csv_bytes, results_row, xlsx_bytes
+from .helpers import RESULTS_HEADER, csv_bytes, results_row, table, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -245,3 +245,21 @@ def test_the_calendar_shows_each_month_s_modules_for_the_sector_and_the_quarter_
     assert "Mobilité en EHPAD" in staff_view and "Clés USB à l'hôpital" in staff_view
     assert staff_view.index("Janvier") < staff_view.index(f"Campagne d'hameçonnage {campaign.label}")
     assert staff_view.index(f"Campagne d'hameçonnage {campaign.label}") < staff_view.index("Février")
+
+
+def test_the_relay_follows_the_retraining_list_to_completion(client, establishment, enrolment, campaign, relay):
+    """Trapped people are listed with the follow-up module; a completed follow-up module shows its date."""
+    import html
+
+    for i, name in enumerate(("Durand", "Moreau")):
+        LearnerFactory(establishment=establishment, email=f"r{i}@x.org", last_name=name, service="Urgences")
+    rows = [RESULTS_HEADER] + [results_row(f"r{i}@x.org", "Clicked Link", f"{YEAR}-01-20T10:00:00Z") for i in range(2)]
+    services.import_phishing_results(establishment, campaign, table(rows))
+    login(client, relay)
+    page = html.unescape(client.get(url("retraining", establishment)).content.decode())
+    assert "Durand" in page and "Moreau" in page and page.count("À faire") == 2 and "Remédiation" in page
+    upload = SimpleUploadedFile("m.csv", csv_bytes([["email", "module", "completed_at", "score"],
+                                                    ["r0@x.org", "REMED", f"{YEAR}-02-03", "100"]]))  # fmt: skip
+    client.post(url("import_modules", establishment) + f"?annee={YEAR}", {"file": upload})
+    page = html.unescape(client.get(url("retraining", establishment)).content.decode())
+    assert f"Terminé le 03/02/{YEAR}" in page and page.count("À faire") == 1
