@@ -4,11 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crrc.ids import BoundedModelChoiceField
+from crrc.uploads import UploadField
 from crrc.validators import sane_date
 
 from .workflow import Priority, Status
-
-XLSX_ACCEPT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SORT_CHOICES = [
     ("priority", _("Priorité")),
@@ -80,16 +79,24 @@ class CommentForm(forms.Form):
     body = forms.CharField(label=_("Votre commentaire"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
+def _check_tracker(upload) -> None:
+    from .xlsx import check_xlsx_upload
+
+    check_xlsx_upload(upload)
+
+
+def _sample_tracker() -> tuple[str, bytes]:
+    from .xlsx import sample_tracker
+
+    return sample_tracker()
+
+
 class ImportForm(forms.Form):
-    file = forms.FileField(
+    file = UploadField(
+        types=["xlsx"],
+        max_bytes=2 * 2**20,  # action_plans.xlsx.MAX_BYTES, checked again by check_xlsx_upload
+        check=_check_tracker,
+        sample=_sample_tracker,
         label=_("Fichier de suivi (XLSX)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_ACCEPT}),
         help_text=_("Le fichier exporté depuis le portail, complété (format .xlsx, 2 Mo au plus)."),
     )
-
-    def clean_file(self):
-        from .xlsx import check_xlsx_upload
-
-        upload = self.cleaned_data["file"]
-        check_xlsx_upload(upload)
-        return upload

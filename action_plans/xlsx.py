@@ -253,6 +253,22 @@ class ParsedRow:
     changes: dict = field(default_factory=dict)
 
 
+def sample_tracker() -> tuple[str, bytes]:
+    """A genuine tracker with one new action (no number: the import creates it), in the export's own layout; the
+    import form's upload spec offers it as its sample."""
+    with translation.override(FILE_LANGUAGE):
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = SHEET
+        sheet.append([column.header for column in COLUMNS])
+        values = {"title": _("Tester la restauration des sauvegardes hors ligne"), "priority": Priority.P1,
+                  "status": str(Status.TODO.label), "progress": 0}  # fmt: skip
+        sheet.append([values.get(column.key, "") for column in COLUMNS])
+        buffer = BytesIO()
+        workbook.save(buffer)
+    return "plan-action.xlsx", buffer.getvalue()
+
+
 def check_xlsx_upload(upload) -> None:
     """Refuse anything that is not really an XLSX workbook: name, size, then content (zip with the xlsx structure)."""
     name = getattr(upload, "name", "") or ""

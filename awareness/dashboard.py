@@ -1,8 +1,15 @@
-"""Regional dashboard indicators of the awareness programme: anonymous rates per quarter (threshold of 5)."""
+"""Regional dashboard indicators of the awareness programme: anonymous rates per quarter (threshold of 5).
+
+Every rate is a share of the messages delivered (sent minus errors) in a quarter, across the establishments of the
+scope; a quarter that reached fewer than 5 people has no figure at all ("moins de 5 personnes"). The period filter
+keeps the campaigns that started in it.
+"""
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crrc import charts
 from dashboards.figures import bar_of
 from dashboards.registry import Figure, Indicator, Scope, SummaryLine, register, register_summary_line, year_bounds
 
@@ -11,20 +18,86 @@ from .models import Enrolment, Learner, PhishingResult
 from .stats import DELIVERED, TRAPPED
 
 
-def trapped_by_quarter(scope: Scope) -> list[Figure]:
-    rows = (
-        PhishingResult.objects.filter(establishment__in=scope.establishments)
-        .order_by()
+def _quarters(scope: Scope, **counts):
+    """One row per quarter (year, quarter) of the scope's results, with the population reached and ``counts``."""
+    results = scope.in_period(
+        PhishingResult.objects.filter(establishment__in=scope.establishments), "campaign__starts_on"
+    )
+    return (
+        results.order_by()
         .values("campaign__programme__year", "campaign__quarter")
-        .annotate(population=Count("pk", filter=DELIVERED), trapped=Count("pk", filter=TRAPPED))
+        .annotate(population=Count("pk", filter=DELIVERED), **counts)
         .order_by("campaign__programme__year", "campaign__quarter")
     )
-    figures = []
-    for row in rows:
-        rate = anonymity.rate(row["trapped"], row["population"])
-        label = f"{row['campaign__programme__year']}-T{row['campaign__quarter']}"
-        figures.append(Figure(label, None if rate.masked else round(rate.value), unit="%"))
-    return figures
+
+
+def _label(row: dict) -> str:
+    return f"{row['campaign__programme__year']}-T{row['campaign__quarter']}"
+
+
+def _percent(numerator: int, population: int) -> int | None:
+    rate = anonymity.rate(numerator, population)
+    return None if rate.masked else round(rate.value)
+
+
+def _reached(scope: Scope, row: dict):
+    """The establishments of the scope whose people received that quarter's messages (lazy: the drill-down)."""
+    results = PhishingResult.objects.filter(
+        DELIVERED,
+        campaign__programme__year=row["campaign__programme__year"],
+        campaign__quarter=row["campaign__quarter"],
+    )
+    return scope.establishments.filter(pk__in=results.values("establishment_id"))
+
+
+def trapped_by_quarter(scope: Scope) -> list[Figure]:
+    return [
+        Figure(
+            _label(row),
+            _percent(row["trapped"], row["population"]),
+            unit="%",
+            drilldown=_reached(scope, row),
+            missing=anonymity.masked_label(),
+        )
+        for row in _quarters(scope, trapped=Count("pk", filter=TRAPPED))
+    ]
+
+
+def _rate_series() -> tuple[tuple[str, str], ...]:
+    return (("clicked", _("Clic sur le lien")), ("submitted", _("Saisie de données")), ("reported", _("Signalement")))
+
+
+def rates_by_quarter(scope: Scope) -> list[Figure]:
+    """Click, submit and report rates of each quarter (one figure per rate and quarter, the rate as its group)."""
+    rows = _quarters(
+        scope,
+        clicked=Count("pk", filter=DELIVERED & Q(clicked=True)),
+        submitted=Count("pk", filter=DELIVERED & Q(submitted=True)),
+        reported=Count("pk", filter=DELIVERED & Q(reported=True)),
+    )
+    return [
+        Figure(
+            _label(row), _percent(row[key], row["population"]), unit="%", group=name, missing=anonymity.masked_label()
+        )
+        for row in rows
+        for key, name in _rate_series()
+    ]
+
+
+def rates_chart(figures: list[Figure]):
+    """The trend of the three rates over the quarters; a masked quarter is a gap in the lines."""
+    quarters = list(dict.fromkeys(f.label for f in figures))
+    values = {(f.label, f.group): f.value for f in figures}
+    series = {name: [values.get((quarter, name)) for quarter in quarters] for _key, name in _rate_series()}
+    return charts.line(
+        _("Taux de clic, de saisie et de signalement, en % des messages reçus"),
+        quarters,
+        series,
+        scale_max=100,
+        unit="%",
+        label_header=_("Trimestre"),
+        missing=anonymity.masked_label(),
+    )
 
 
 def enrolled_by_sector(scope: Scope) -> list[Figure]:
@@ -61,6 +134,19 @@ def register_indicators() -> None:
             ),
             description=gettext_lazy("Taux anonymes : aucun chiffre pour un groupe de moins de 5 personnes."),
         )  # fmt: skip
+    )
+    register(
+        Indicator(
+            key="awareness.rates_by_quarter",
+            title=gettext_lazy("Sensibilisation : clics, saisies et signalements par trimestre"),
+            module="awareness",
+            order=60,
+            compute=rates_by_quarter,
+            chart=rates_chart,
+            description=gettext_lazy(
+                "Évolution des taux d'un trimestre à l'autre ; aucun chiffre pour un trimestre de moins de 5 personnes."
+            ),
+        )
     )
     register(
         Indicator(

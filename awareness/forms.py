@@ -2,42 +2,59 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crrc.uploads import UploadValidator
+from crrc.uploads import UploadField
 
 from .models import PhishingTemplate
 from .tabular import MAX_UPLOAD_BYTES
 
 TABLE_TYPES = ("csv", "xlsx")
+SAMPLE_EMAIL = "claire.martin@example.org"
+
+
+def _csv_sample(name: str, *lines: str):
+    """A genuine file of the documented columns (see the help texts), as the upload spec's sample."""
+    return lambda: (name, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def _table_field(help_text, sample) -> UploadField:
+    return UploadField(
+        types=TABLE_TYPES, max_bytes=MAX_UPLOAD_BYTES, sample=sample, label=_("Fichier CSV ou Excel (XLSX)"),
+        help_text=help_text,
+    )  # fmt: skip
 
 
 class TableUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Fichier CSV ou Excel (XLSX)"),
-        validators=[UploadValidator(TABLE_TYPES, MAX_UPLOAD_BYTES)],
-        help_text=_("Séparateur virgule ou point-virgule, UTF-8 ou Windows-1252 ; 20 Mo au plus."),
+    file = _table_field(
+        _("Séparateur virgule ou point-virgule, UTF-8 ou Windows-1252 ; 20 Mo au plus."),
+        _csv_sample("personnels.csv", "email;nom;prénom;service", f"{SAMPLE_EMAIL};Martin;Claire;Urgences"),
     )
 
 
-class PhishingUploadForm(TableUploadForm):
+class PhishingUploadForm(forms.Form):
     campaign = forms.ModelChoiceField(label=_("Campagne"), queryset=None, empty_label=None)
+    file = _table_field(
+        _(
+            "Export « Results » ou « Raw events » de GoPhish (tel quel, ou réenregistré par Excel), ou le CSV "
+            "générique : email, sent, opened, clicked, submitted, reported, error, send_date."
+        ),
+        _csv_sample(
+            "resultats.csv", "email,sent,opened,clicked,submitted,reported,error,send_date",
+            f"{SAMPLE_EMAIL},1,1,0,0,1,0,",
+        ),
+    )  # fmt: skip
 
     field_order = ["campaign", "file"]
 
     def __init__(self, *args, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = campaigns
-        self.fields["file"].help_text = _(
-            "Export « Results » ou « Raw events » de GoPhish (tel quel, ou réenregistré par Excel), ou le CSV "
-            "générique : email, sent, opened, clicked, submitted, reported, error, send_date."
-        )
 
 
-class ModuleUploadForm(TableUploadForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "Colonnes : email, module (code du module, ex. M01), started_at, completed_at, score (0 à 100)."
-        )
+class ModuleUploadForm(forms.Form):
+    file = _table_field(
+        _("Colonnes : email, module (code du module, ex. M01), started_at, completed_at, score (0 à 100)."),
+        _csv_sample("modules.csv", "email,module,started_at,completed_at,score", f"{SAMPLE_EMAIL},M01,,,80"),
+    )
 
 
 class StaffInformationForm(forms.Form):

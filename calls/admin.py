@@ -5,7 +5,7 @@ Applications are read-only here: their state only changes through ``calls.servic
 call those functions, so guards, the transition log, e-mails and PDFs apply exactly as in the screens).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
@@ -28,6 +28,8 @@ from .models import (
     RequiredDocument,
     TransitionLog,
 )
+from .selectors import proof_orders
+from .services import content_editable
 from .workflow import CALL_WORKFLOW, FUNDED_STATES
 
 
@@ -185,7 +187,28 @@ class ApplicationAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, admin.ModelAd
     exclude = ["version"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Application._meta.fields if f.name != "version"]
+        # Only the proof of order may change here, and only while the applicant could still change it.
+        editable = {"purchase_order"} if obj is not None and content_editable(obj) else set()
+        return [f.name for f in Application._meta.fields if f.name != "version" and f.name not in editable]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._calls_application = obj  # the choices of the proof of order depend on the application
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # region-scoped by the mixin
+        application = getattr(request, "_calls_application", None)
+        if db_field.name == "purchase_order" and field is not None and application is not None:
+            field.queryset = field.queryset.filter(pk__in=proof_orders(application).values("pk"))
+        return field
+
+    def save_model(self, request, obj, form, change):
+        """Through the service: the application row locked, the workflow and the establishment re-checked."""
+        if "purchase_order" in form.changed_data:
+            try:
+                services.set_purchase_order(obj, request.user, form.cleaned_data.get("purchase_order"))
+            except services.WorkflowError as error:
+                self.message_user(request, " ".join(error.messages), level=messages.ERROR)
 
     def has_add_permission(self, request) -> bool:
         return False

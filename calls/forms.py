@@ -8,11 +8,13 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from crrc.ids import BoundedModelChoiceField
 
 from .models import Application, CorrectionRequest, Question
+from .selectors import proof_orders
 
 YES, NO = "oui", "non"
 
@@ -78,6 +80,31 @@ def to_initial(question: Question, value):
     return value
 
 
+class ProofOrderField(BoundedModelChoiceField):
+    """One of the establishment's purchase orders, labelled as the establishment knows it."""
+
+    def label_from_instance(self, obj) -> str:
+        return _("%(ref)s — lot %(lot)s, %(provider)s — %(amount)s € HT (%(state)s)") % {
+            "ref": obj.reference,
+            "lot": obj.lot.number,
+            "provider": obj.awardee.provider.name,
+            "amount": number_format(obj.total_excl_vat, 2, use_l10n=True, force_grouping=True),
+            "state": obj.get_state_display(),
+        }
+
+
+def proof_order_field(application: Application) -> ProofOrderField:
+    return ProofOrderField(
+        queryset=proof_orders(application),
+        required=False,
+        label=_("Bon de commande (preuve de commande)"),
+        empty_label=_("Aucun bon de commande"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=_("Si le projet passe par un accord-cadre du CRRC, choisissez le bon de commande émis."),
+        error_messages={"invalid_choice": _("Choisissez un bon de commande émis par l'établissement qui candidate.")},
+    )
+
+
 class ApplicationForm(forms.Form):
     """The answers of one application; hidden ``v_<code>`` fields carry the version each answer was loaded at."""
 
@@ -96,6 +123,10 @@ class ApplicationForm(forms.Form):
                 empty_label=None,
             )
             self.initial["preferred_kind"] = application.preferred_kind_id
+        orders = proof_orders(application)
+        if application.purchase_order_id or orders.exists():
+            self.fields["purchase_order"] = proof_order_field(application)
+            self.initial["purchase_order"] = application.purchase_order_id
         for question in self.questions:
             self.fields[field_name(question)] = answer_field(question)
             self.fields[version_name(question)] = forms.IntegerField(

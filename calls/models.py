@@ -346,6 +346,23 @@ class RequiredDocument(models.Model):
         return ", ".join(ext for t in self.accepted_types for ext in FILE_TYPES[t].extensions)
 
 
+def purchase_order_error(application: "Application", order) -> str | None:
+    """Why ``order`` may not be the proof of order of ``application``, or None: it must be one of the same
+    establishment's orders, issued and not cancelled (a draft commits nobody)."""
+    from offers.models import OrderState
+
+    if order.establishment_id != application.establishment_id:
+        return _("Choisissez un bon de commande de l'établissement qui candidate.")
+    if order.state in (OrderState.DRAFT, OrderState.CANCELLED):
+        return _(
+            "Le bon de commande %(ref)s est « %(state)s » : seul un bon de commande émis vaut preuve de commande."
+        ) % {
+            "ref": order.reference,
+            "state": order.get_state_display(),
+        }
+    return None
+
+
 class ApplicationQuerySet(TenantQuerySet):
     def funded(self) -> "ApplicationQuerySet":
         return self.filter(state__in=FUNDED_STATES)
@@ -397,6 +414,16 @@ class Application(EstablishmentOwned):
     )
     cutoff = models.ForeignKey(
         CutOff, on_delete=models.SET_NULL, null=True, blank=True, related_name="applications", verbose_name=_("vague")
+    )
+    # The proof of order: one of the same establishment's purchase orders under a framework agreement (offers).
+    purchase_order = models.ForeignKey(
+        "offers.PurchaseOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("bon de commande (preuve de commande)"),
+        help_text=_("Un bon de commande émis par l'établissement dans le cadre d'un accord-cadre du CRRC."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("créé par")
@@ -475,6 +502,12 @@ class Application(EstablishmentOwned):
 
     def get_absolute_url(self) -> str:
         return reverse("calls:application", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        if self.purchase_order_id is None or self.establishment_id is None:
+            return
+        if error := purchase_order_error(self, self.purchase_order):
+            raise ValidationError({"purchase_order": error})
 
     @property
     def next_step(self) -> str:

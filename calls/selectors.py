@@ -36,3 +36,17 @@ def call_with_configuration(queryset: QuerySet[Call]) -> QuerySet[Call]:
         "rules", "questions", "documents", "cutoffs", "project_kinds",
         Prefetch("applications", queryset=Application.objects.none()),
     )  # fmt: skip
+
+
+def proof_orders(application: Application) -> QuerySet:
+    """The purchase orders ``application`` may point to as its proof of order: the same establishment's, issued and
+    not cancelled (a draft commits nobody). Scoped by the application, which the caller already reached through the
+    user's tenancy."""
+    from offers.models import OrderState, PurchaseOrder
+
+    return (
+        PurchaseOrder.objects.filter(establishment=application.establishment_id)
+        .exclude(state__in=[OrderState.DRAFT, OrderState.CANCELLED])
+        .select_related("agreement", "lot", "awardee__provider")
+        .order_by("-issued_on", "-pk")
+    )

@@ -126,6 +126,15 @@ def _closed_message(call: Call) -> str:
     }
 
 
+def content_editable(application: Application) -> bool:
+    """Whether the application's content (answers, proof of order) may still change, whoever asks."""
+    try:
+        _content_editable(application)
+    except WorkflowError:
+        return False
+    return True
+
+
 def _content_editable(application: Application) -> None:
     if application.state == State.CORRECTION:
         return
@@ -215,6 +224,26 @@ def set_preferred_kind(application: Application, user, project_kind) -> Applicat
             raise WorkflowError(_("Ce type de projet n'est pas proposé par cet appel."))
         application.preferred_kind = project_kind
         application.save(update_fields=["preferred_kind", "updated_at"])
+    return application
+
+
+def set_purchase_order(application: Application, user, order) -> Application:
+    """Point the application at one of its establishment's purchase orders as its proof of order (or at none).
+
+    Editable while the application's content is (draft, under construction, correction asked), by its members who
+    may edit applications or by the CRRC staff of the call's region (the admin). Another establishment's order, or one
+    not issued, is refused whatever the form offered."""
+    from .models import purchase_order_error
+
+    with transaction.atomic():
+        application = _lock(application)
+        if not (may_edit(user, application) or may_review(user, application.call)):
+            raise WorkflowError(_("Vous n'avez pas le droit de modifier les candidatures de cet établissement."))
+        _content_editable(application)
+        if order is not None and (error := purchase_order_error(application, order)):
+            raise WorkflowError(error)
+        application.purchase_order = order
+        application.save(update_fields=["purchase_order", "updated_at"])
     return application
 
 

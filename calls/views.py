@@ -16,7 +16,7 @@ from crrc.tenancy import get_for_user_or_404
 from crrc.uploads import FILE_TYPES
 
 from . import documents, eligibility, selectors, services
-from .forms import ApplicationForm, CorrectionAnswerForm, UploadForm, WithdrawForm, field_name
+from .forms import ApplicationForm, CorrectionAnswerForm, UploadForm, WithdrawForm, field_name, proof_order_field
 from .models import Application, Attachment, Call, RequiredDocument
 from .review import services as review_services
 from .review import views as review_views
@@ -92,8 +92,16 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 def _application(request: HttpRequest, pk: int) -> Application:
     return get_for_user_or_404(
         Application.objects.select_related(
-            "call", "call__region", "establishment", "preferred_kind", "attributed_kind", "cutoff"
-        ),
+            "call",
+            "call__region",
+            "establishment",
+            "preferred_kind",
+            "attributed_kind",
+            "cutoff",
+            "purchase_order__agreement",
+            "purchase_order__lot",
+            "purchase_order__awardee__provider",
+        ),  # fmt: skip
         request.user,
         pk=pk,
     )
@@ -175,6 +183,8 @@ def _page_context(request: HttpRequest, application: Application, form=None) -> 
         "field_error": None,
         "kind_saved": False,
         "kind_error": None,
+        "order_saved": False,
+        "order_error": None,
     }
 
 
@@ -211,6 +221,8 @@ def save_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if question is None:
         if code == "preferred_kind":
             return _save_preferred_kind(request, application)
+        if code == "purchase_order":
+            return _save_purchase_order(request, application)
         raise Http404
     form = _form(application, request.POST)
     form.is_valid()
@@ -258,6 +270,22 @@ def _save_preferred_kind(request: HttpRequest, application: Application) -> Http
     return render(request, "calls/application.html#kind", context)
 
 
+def _save_purchase_order(request: HttpRequest, application: Application) -> HttpResponse:
+    """htmx save of the proof of order: only the establishment's issued orders are choices; anything else (another
+    establishment's order, an absurd id) is the field's French error, never a 500."""
+    field = proof_order_field(application)
+    context = {"application": application, "content_open": True, "order_saved": False, "order_error": None}
+    try:
+        order = field.clean(request.POST.get("purchase_order", ""))
+        services.set_purchase_order(application, request.user, order)
+        context["order_saved"] = True
+    except ValidationError as error:  # the field's refusal, or the kit's WorkflowError (a ValidationError too)
+        context["order_error"] = " ".join(error.messages)
+    application.refresh_from_db(fields=["purchase_order"])
+    context["form"] = _form(application)
+    return render(request, "calls/application.html#order", context)
+
+
 @require_POST
 def save_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole form at once (without JavaScript, or the "Enregistrer" button)."""
@@ -267,6 +295,10 @@ def save_form(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if "preferred_kind" in form.fields and "preferred_kind" not in form.errors:
             services.set_preferred_kind(application, request.user, form.cleaned_data.get("preferred_kind"))
+        if "purchase_order" in form.fields and "purchase_order" in request.POST and "purchase_order" not in form.errors:
+            order = form.cleaned_data.get("purchase_order")
+            if (order.pk if order else None) != application.purchase_order_id:
+                services.set_purchase_order(application, request.user, order)
         result = services.save_answers(application, request.user, form.values())
     except services.WorkflowError as error:
         for message in error.messages:

@@ -3,6 +3,7 @@ never a message or a document (what members write stays in the community)."""
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,13 +25,37 @@ def participation(scope: Scope) -> list[Figure]:
     ]
 
 
+def _by_scope_members(queryset, space: str, person: str, scope: Scope):
+    """``queryset`` limited to rows whose ``person`` is a member of the row's space for an establishment of the
+    scope: a department, sector or category filter counts what those establishments' people did (CRRC staff, who
+    belong to no establishment, then drop out)."""
+    if not scope.narrowed:
+        return queryset
+    return queryset.filter(
+        Exists(
+            Member.objects.filter(
+                space=OuterRef(space), user=OuterRef(person), establishment__in=scope.establishments.values("pk")
+            )
+        )
+    )
+
+
 def activity(scope: Scope) -> list[Figure]:
-    spaces = {"space__region__in": scope.regions}
-    documents = scope.in_period(Document.objects.filter(**spaces), "created_at").count()
-    posts = scope.in_period(Post.objects.filter(thread__space__region__in=scope.regions), "created_at").count()
-    registrations = scope.in_period(
-        Registration.objects.filter(event__space__region__in=scope.regions).exclude(state="cancelled"), "created_at"
-    ).count()
+    documents = _by_scope_members(
+        Document.objects.filter(space__region__in=scope.regions), "space", "created_by", scope
+    )
+    posts = _by_scope_members(
+        Post.objects.filter(thread__space__region__in=scope.regions), "thread__space", "author", scope
+    )
+    registrations = _by_scope_members(
+        Registration.objects.filter(event__space__region__in=scope.regions).exclude(state="cancelled"),
+        "event__space",
+        "user",
+        scope,
+    )
+    documents = scope.in_period(documents, "created_at").count()
+    posts = scope.in_period(posts, "created_at").count()
+    registrations = scope.in_period(registrations, "created_at").count()
     return [
         Figure(_("Documents partagés"), documents),
         Figure(_("Messages publiés"), posts),

@@ -5,7 +5,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from crrc.uploads import UploadField
+
 from .models import Access, Event, NotificationLevel, Poll
+from .services import ACCEPTED_TYPES, MAX_DOCUMENT_BYTES
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -46,7 +49,9 @@ class UploadForm(forms.Form):
         label=_("Titre"), max_length=200, required=False, help_text=_("Par défaut : le nom du fichier.")
     )
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    file = forms.FileField(
+    file = UploadField(
+        types=ACCEPTED_TYPES,
+        max_bytes=MAX_DOCUMENT_BYTES,
         label=_("Fichier"),
         help_text=_("PDF, Word, Excel, PowerPoint, OpenDocument, CSV, PNG ou JPEG ; 20 Mo au plus."),
     )
@@ -57,7 +62,7 @@ class UploadForm(forms.Form):
 
 
 class VersionForm(forms.Form):
-    file = forms.FileField(label=_("Nouveau fichier"))
+    file = UploadField(types=ACCEPTED_TYPES, max_bytes=MAX_DOCUMENT_BYTES, label=_("Nouveau fichier"))
     note = forms.CharField(label=_("Ce qui a changé"), max_length=300)
 
 

@@ -16,6 +16,7 @@ class CrrcConfig(AppConfig):
         register(NavItem("account", _("Mon compte"), "account_email", AUDIENCES, order=90))
 
         self._french_export_labels()
+        self._french_import_errors()
 
     @staticmethod
     def _french_export_labels() -> None:
@@ -25,3 +26,13 @@ class CrrcConfig(AppConfig):
         from .admin_exports import VerboseExportForm
 
         ExportMixin.export_form_class = VerboseExportForm
+
+    @staticmethod
+    def _french_import_errors() -> None:
+        """Every admin import page says in French why a file was refused (crrc.importing), instead of
+        import-export's "'OSError' encountered while trying to read file"."""
+        from import_export.admin import ImportMixin
+
+        from .importing import add_read_failure_to_form
+
+        ImportMixin.add_data_read_fail_error_to_form = add_read_failure_to_form

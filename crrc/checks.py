@@ -1,5 +1,6 @@
-"""System checks: every model holding a foreign key to Establishment must be tenant-scoped (E001), and no
-admin form may edit a workflow state field outside the kit (E002).
+"""System checks: every model holding a foreign key to Establishment must be tenant-scoped (E001), no
+admin form may edit a workflow state field outside the kit (E002), and every admin import reads its files through
+the bounded formats of ``crrc.importing`` (E003).
 
 This is what makes tenancy impossible to forget: a new app whose model points at an establishment without
 ``TenantQuerySet`` stops ``manage.py check``, the test suite and the server from starting.
@@ -91,4 +92,35 @@ def workflow_state_read_only(app_configs, **kwargs) -> list[checks.CheckMessage]
             id="crrc.E002",
         )
         for admin_name, field in editable_state_fields()
+    ]
+
+
+def unbounded_admin_imports(site=None) -> list[tuple[str, str]]:
+    """(admin, format) pairs where an admin import would read a file without ``crrc.importing``'s bounds."""
+    from django.contrib import admin
+    from import_export.admin import ImportMixin
+
+    from crrc.importing import unbounded_import_formats
+
+    site = site or admin.site
+    return [
+        (f"{type(model_admin).__module__}.{type(model_admin).__qualname__}", format_name)
+        for model_admin in site._registry.values()
+        if isinstance(model_admin, ImportMixin)
+        for format_name in unbounded_import_formats(model_admin)
+    ]
+
+
+@checks.register(checks.Tags.admin)
+def admin_imports_bounded(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    return [
+        checks.Error(
+            f"{admin_name} importe avec le format {format_name}, qui lit les fichiers sans bornes (bombe zip, "
+            "fichier endommagé, macros).",
+            hint="Laissez settings.IMPORT_FORMATS s'appliquer, ou dérivez le format de "
+            "crrc.importing.BoundedImportFormat.",
+            obj=admin_name,
+            id="crrc.E003",
+        )
+        for admin_name, format_name in unbounded_admin_imports()
     ]

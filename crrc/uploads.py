@@ -1,16 +1,19 @@
 """Checks for every file a user uploads: type by content (not by name), size, emptiness, name and archive bounds.
 
-Any app accepting a file calls ``validate_upload(file, accepted_types, max_bytes)`` (or uses ``UploadValidator`` on
-a form field). It returns the detected type and a safe display name, or raises ``ValidationError`` in French.
+Any app accepting a file calls ``validate_upload(file, accepted_types, max_bytes)``, or declares the form field as an
+``UploadField`` (its ``UploadSpec``: types, size, and a genuine sample when the content matters). The check returns
+the detected type and a safe display name, or raises ``ValidationError`` in French.
 Files are then stored under MEDIA_ROOT with a random name and served only by views that check access.
 """
 
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
@@ -304,3 +307,66 @@ class UploadValidator:
             and self.accepted_types == other.accepted_types
             and self.max_bytes == other.max_bytes
         )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The upload spec of a form field: what it accepts, and a genuine example of it
+# ---------------------------------------------------------------------------------------------------------------
+
+Sample = Callable[[], tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class UploadSpec:
+    """What a file field accepts — types by content, a size — and, when the content matters (an import reads rows),
+    a genuine file it accepts: ``sample()`` returns ``(filename, bytes)``.
+
+    The sample documents the expected file next to the rule that checks it, and the upload gate
+    (``tests/gates/test_security.py``) submits it to prove that the form accepts a genuine file (and refuses the
+    same form's disguised one). Without a sample the gate submits a plain file of the first accepted type, which is
+    right for attachments.
+    """
+
+    types: tuple[str, ...]
+    max_bytes: int
+    sample: Sample | None = None
+
+    @property
+    def accept(self) -> str:
+        """The ``accept`` attribute: the browser's file picker offers the accepted types first."""
+        extensions = [ext for kind in self.types for ext in FILE_TYPES[kind].extensions]
+        return ",".join([*extensions, *(FILE_TYPES[kind].mime for kind in self.types)])
+
+
+class UploadField(forms.FileField):
+    """A file field that carries its ``UploadSpec``: checked by content (``UploadValidator``, or the module's own
+    ``check`` when it words its refusals for its file), its types in the input's ``accept`` attribute.
+
+        file = UploadField(types=["xlsx"], max_bytes=2 * 2**20, sample=xlsx.sample_chronogram, label=…)
+    """
+
+    def __init__(self, *, types, max_bytes: int, sample: Sample | None = None, check=None, **kwargs) -> None:
+        self.upload_spec = UploadSpec(tuple(types), max_bytes, sample)
+        unknown = [kind for kind in self.upload_spec.types if kind not in FILE_TYPES]
+        if unknown or not self.upload_spec.types:
+            raise ValueError(f"Unknown accepted types: {unknown or 'none'}")
+        validators = [check or UploadValidator(self.upload_spec.types, max_bytes), *kwargs.pop("validators", ())]
+        super().__init__(validators=validators, **kwargs)
+
+    def widget_attrs(self, widget) -> dict:
+        attrs = super().widget_attrs(widget)
+        if not widget.is_hidden:
+            attrs.setdefault("accept", self.upload_spec.accept)
+        return attrs
+
+
+def upload_spec(field, model_field=None) -> UploadSpec | None:
+    """The spec of a form field: its own (``UploadField``), else read from an ``UploadValidator`` on the form field or
+    on the model field it edits; None when the field declares none."""
+    spec = getattr(field, "upload_spec", None)
+    if isinstance(spec, UploadSpec):
+        return spec
+    for validator in [*getattr(field, "validators", ()), *getattr(model_field, "validators", ())]:
+        if isinstance(validator, UploadValidator):
+            return UploadSpec(validator.accepted_types, validator.max_bytes)
+    return None

@@ -48,7 +48,8 @@ def workbook(panels: list[Panel], heading: str, filters: list[tuple[str, str]]) 
         cell.font = Font(bold=True)
     for panel in panels:
         for figure in panel.figures:
-            sheet.append(safe_row([panel.indicator.title, figure.label, figure.group, figure.value, figure.unit]))
+            value = figure.value if figure.value is not None else (str(figure.missing) or None)
+            sheet.append(safe_row([panel.indicator.title, figure.label, figure.group, value, figure.unit]))
     for column, width in zip("ABCDE", (45, 45, 20, 14, 8), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)

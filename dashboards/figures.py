@@ -19,6 +19,8 @@ def bar_of(title, *, unit: str = "", label_header="", value_header="", scale_max
             unit=unit or (figures[0].unit if figures else ""),
             label_header=str(label_header),
             value_header=str(value_header),
+            # What a missing value means, as its figures say (e.g. "moins de 5 personnes").
+            missing=next((str(f.missing) for f in figures if f.value is None and f.missing), ""),
         )
 
     return draw

@@ -33,13 +33,15 @@ class Figure:
     unit: str = ""
     drilldown: QuerySet | None = None
     group: str = ""
+    # What a ``None`` value means to the reader (e.g. "moins de 5 personnes"); an em dash when not said.
+    missing: str = ""
 
     @property
     def display(self) -> str:
         """The value as a person reads it (French number format, unit)."""
         from crrc.charts import fmt
 
-        return fmt(self.value, unit=self.unit, missing="—")
+        return fmt(self.value, unit=self.unit, missing=str(self.missing) or "—")
 
 
 @dataclass
@@ -51,6 +53,9 @@ class Scope:
     establishments: QuerySet
     start: datetime | None = None
     end: datetime | None = None
+    # True when a department, sector or category filter narrows ``establishments`` below the regions': rows that
+    # belong to no establishment (a CRRC staff member's post, say) count only when it is False.
+    narrowed: bool = False
 
     def in_period(self, queryset: QuerySet, field: str) -> QuerySet:
         """``queryset`` limited to rows whose ``field`` falls in the chosen period (all rows when none is chosen)."""

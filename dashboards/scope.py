@@ -113,6 +113,7 @@ def scope_from(user, data) -> tuple[Scope, ScopeForm]:
     form = ScopeForm(data or None, regions=regions)
     establishments = Establishment.objects.filter(region__in=regions)
     start = end = None
+    narrowed = False
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data.get("region"):
@@ -124,8 +125,9 @@ def scope_from(user, data) -> tuple[Scope, ScopeForm]:
             establishments = establishments.filter(sector=data["secteur"])
         if data["categorie"]:
             establishments = establishments.filter(category=data["categorie"])
+        narrowed = bool(data["departement"] or data["secteur"] or data["categorie"])
         start, end = period_bounds(data["periode"])
-    return Scope(user, regions, establishments, start, end), form
+    return Scope(user, regions, establishments, start, end, narrowed=narrowed), form
 
 
 def filter_values(request) -> dict[str, str]:

@@ -20,6 +20,7 @@ from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from crrc.admin import RegionScopedAdminMixin, admin_regions
+from crrc.importing import read_failure_message
 
 from . import services, staffing
 from .finess import FinessFormatError
@@ -42,7 +43,6 @@ from .resources import (
     FinessCSV,
     FinessODS,
     FinessXLSX,
-    ImportRefused,
     too_large_message,
 )
 from .validators import normalise_finess
@@ -243,19 +243,8 @@ class EstablishmentAdmin(RegionScopedAdminMixin, ImportExportModelAdmin, SimpleH
         return self.has_view_permission(request)
 
     def add_data_read_fail_error_to_form(self, form, e) -> None:
-        """French, and what to do, instead of import-export's "'BadZipFile' encountered while trying to read file"."""
-        if isinstance(e, ImportRefused | FinessFormatError):
-            message = str(e)
-        elif isinstance(e, UnicodeDecodeError):
-            message = gettext(
-                "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 » et importez-le à nouveau."
-            )
-        else:
-            message = gettext(
-                "Le fichier n'a pas pu être lu : vérifiez que le format choisi (CSV, XLSX ou ODS) est bien celui du "
-                "fichier et qu'il n'est pas endommagé."
-            )
-        form.add_error("import_file", message)
+        """French, and what to do (``crrc.importing``); a malformed FINESS file says what is wrong with it."""
+        form.add_error("import_file", str(e) if isinstance(e, FinessFormatError) else read_failure_message(e))
 
     def get_import_resource_kwargs(self, request, **kwargs):
         regions = admin_regions(request)

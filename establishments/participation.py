@@ -16,7 +16,8 @@ which says what to do next. ``context`` must use the scoped selectors and stay c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest
@@ -60,12 +61,12 @@ class RenderedSection:
         return self.section.template
 
 
-def _awareness_context(establishment: Establishment) -> dict:
-    """The establishment's awareness relays: a hospital that has one is not asked to name one (one query)."""
-    from .roles import Role
-    from .selectors import active_memberships
+def awareness_relay_context(establishment: Establishment) -> dict:
+    """The establishment's awareness relays and their names (one query): the built-in card and the awareness module's
+    section both read them, so that a hospital that has a relay is never asked to name one."""
+    from .selectors import awareness_relays
 
-    relays = [m.user for m in active_memberships(establishment).filter(role=Role.AWARENESS_RELAY)]
+    relays = awareness_relays(establishment)
     return {
         "relays": relays,
         "relay_names": ", ".join(u.get_full_name() or u.email for u in relays),
@@ -90,7 +91,7 @@ BUILTIN_SECTIONS = (
         f"{EMPTY_STATES}#awareness",
         order=60,
         builtin=True,
-        context=lambda request, establishment: _awareness_context(establishment),
+        context=lambda request, establishment: awareness_relay_context(establishment),
     ),
     Section("documents", _("Documents"), f"{EMPTY_STATES}#documents", order=70, builtin=True),
 )
@@ -106,6 +107,22 @@ def register(section: Section) -> None:
 
 def unregister(key: str) -> None:
     _registry.pop(key, None)
+
+
+@contextmanager
+def replaced(section: Section) -> Iterator[Section]:
+    """Show ``section`` in place of the one registered under its key for the duration of the block, then put back
+    exactly what was there (the app's own section, not the built-in empty state). For tests and previews: the
+    registry is process-wide, so a replacement that is not undone changes every later page."""
+    previous = _registry.get(section.key)
+    _registry[section.key] = section
+    try:
+        yield section
+    finally:
+        if previous is None:
+            _registry.pop(section.key, None)
+        else:
+            _registry[section.key] = previous
 
 
 def registered_sections() -> list[Section]:

@@ -6,17 +6,12 @@ mapping as ``manage.py import_finess``: no rule is written twice. A rejected row
 preview, with the reason; a file without the required columns is refused before any row is read.
 """
 
-import io
-import zipfile
-
 import tablib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources
-from import_export.formats import base_formats
 
-from crrc.exports import unescape_dataset
-from crrc.uploads import ArchiveBounds, check_archive
+from crrc.importing import BoundedImportFormat, SafeImportCSV, SafeImportODS, SafeImportXLSX
 
 from .finess import (
     FinessFormat,
@@ -56,11 +51,6 @@ ETALAB_AS_HEADER = {
 # which streams the file in batches (issue 9: a 30 MB CSV held a worker for 10 minutes and 5 GB).
 ADMIN_IMPORT_MAX_BYTES = 3 * 1024 * 1024
 ADMIN_IMPORT_MAX_ROWS = 5_000
-ADMIN_IMPORT_ARCHIVE_BOUNDS = ArchiveBounds(max_entries=200, max_entry_bytes=40 * 2**20, max_total_bytes=50 * 2**20)
-
-
-class ImportRefused(ValueError):
-    """A file the admin import will not read; the message is French and shown next to the file field."""
 
 
 def too_large_message() -> str:
@@ -71,99 +61,31 @@ def too_large_message() -> str:
     ) % {"mb": ADMIN_IMPORT_MAX_BYTES // 2**20, "rows": f"{ADMIN_IMPORT_MAX_ROWS:,}".replace(",", " ")}
 
 
-def check_size(data) -> None:
-    if len(data) > ADMIN_IMPORT_MAX_BYTES:
-        raise ImportRefused(too_large_message())
+class FinessBounds(BoundedImportFormat):
+    """The FINESS import's own bounds (the archive checks, macros and damaged files are ``crrc.importing``'s)."""
+
+    max_bytes = ADMIN_IMPORT_MAX_BYTES
+    max_rows = ADMIN_IMPORT_MAX_ROWS
+
+    def too_large_message(self) -> str:
+        return too_large_message()
 
 
-def check_rows(count: int) -> None:
-    if count > ADMIN_IMPORT_MAX_ROWS:
-        raise ImportRefused(too_large_message())
-
-
-def check_spreadsheet_archive(data: bytes, kind: str) -> None:
-    """Bounded archive (no zip bomb), the right structure, no macro; French messages for damaged files."""
-    try:
-        infos = check_archive(data, ADMIN_IMPORT_ARCHIVE_BOUNDS)
-    except ValidationError as exc:
-        raise ImportRefused(exc.messages[0]) from exc
-    names = {info.filename for info in infos}
-    if any(name.lower().endswith("vbaproject.bin") or name.startswith(("Basic/", "Scripts/")) for name in names):
-        raise ImportRefused(_("Les classeurs contenant des macros sont refusés : enregistrez-le sans macro."))
-    expected = "xl/workbook.xml" if kind == "xlsx" else "content.xml"
-    if expected not in names:
-        raise ImportRefused(
-            _("Ce fichier n'est pas un classeur %(kind)s valide : vérifiez le format choisi.") % {"kind": kind.upper()}
-        )
-
-
-class FinessXLSX(base_formats.XLSX):
+class FinessXLSX(FinessBounds, SafeImportXLSX):
     """XLSX read row by row (openpyxl read-only) and stopped past the row limit, after the archive checks."""
 
-    def create_dataset(self, in_stream):
-        import openpyxl
 
-        check_size(in_stream)
-        check_spreadsheet_archive(in_stream, "xlsx")
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
-            rows = book.active.iter_rows(values_only=True)
-            dataset = tablib.Dataset(headers=[("" if v is None else str(v)) for v in next(rows, ())])
-            for count, row in enumerate(rows, start=1):
-                check_rows(count)
-                if any(value is not None for value in row):
-                    dataset.append(row)
-            book.close()
-            dataset = unescape_dataset(dataset)
-        except ImportRefused:
-            raise
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
-            raise ImportRefused(
-                _("Le classeur est endommagé ou illisible : enregistrez-le à nouveau au format XLSX.")
-            ) from exc
-        return dataset
+class FinessODS(FinessBounds, SafeImportODS):
+    """ODS read as a binary after the archive checks (``crrc.importing``), within the FINESS bounds."""
 
 
-class FinessODS(base_formats.ODS):
-    """import-export files ODS under text formats (it would decode the zip as UTF-8): read it as the binary it is."""
-
-    def is_binary(self) -> bool:
-        return True
-
-    def get_read_mode(self) -> str:
-        return "rb"
-
-    def create_dataset(self, in_stream, **kwargs):
-        check_size(in_stream)
-        check_spreadsheet_archive(in_stream, "ods")
-        try:
-            dataset = super().create_dataset(in_stream, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - odfpy raises many kinds; the message says what to do
-            raise ImportRefused(
-                _("Le classeur est endommagé ou illisible : enregistrez-le à nouveau au format ODS.")
-            ) from exc
-        check_rows(len(dataset))
-        return unescape_dataset(dataset)
-
-
-class FinessCSV(base_formats.CSV):
+class FinessCSV(FinessBounds, SafeImportCSV):
     """CSV read like ``import_finess`` reads it: the separator comes from the header (``;`` for FINESS extracts,
     ``,`` for the admin's own export), and an official etalab file is turned into the header layout."""
 
     def create_dataset(self, in_stream, **kwargs):
-        check_size(in_stream)
-        # A FINESS extract is at most a few lines per establishment: more lines than that is refused before parsing.
-        newline = b"\n" if isinstance(in_stream, bytes) else "\n"
-        check_rows(in_stream.count(newline) - 1)
-        try:
-            text = in_stream.decode("utf-8-sig") if isinstance(in_stream, bytes) else in_stream
-        except UnicodeDecodeError as exc:
-            raise ImportRefused(
-                _(
-                    "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 » (Excel : Enregistrer "
-                    "sous › CSV UTF-8) et importez-le à nouveau."
-                )
-            ) from exc
+        # Bounded (a FINESS extract is at most a few lines per establishment) and decoded before parsing.
+        text = self.decode(in_stream)
         first_line = text.split("\n", 1)[0]
         try:
             is_etalab = detect_format(first_line) is FinessFormat.ETALAB
@@ -176,7 +98,7 @@ class FinessCSV(base_formats.CSV):
                 dataset.append([getattr(row, attribute) for attribute in ETALAB_AS_HEADER.values()])
             return dataset
         kwargs.setdefault("delimiter", sniff_delimiter(first_line))
-        return unescape_dataset(super().create_dataset(text, **kwargs))
+        return super().create_dataset(text, **kwargs)
 
 
 def _column(attribute: str, column_name: str) -> fields.Field:

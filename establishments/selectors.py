@@ -94,6 +94,15 @@ def active_memberships(establishment: Establishment) -> QuerySet[Membership]:
     return Membership.objects.filter(is_active=True).covering(establishment).select_related("user", "organisation")
 
 
+def awareness_relays(establishment: Establishment) -> list:
+    """The establishment's awareness relays (users, one query): whoever shows the awareness next step reads them here,
+    so that an establishment that has named one is never asked to name one."""
+    from .roles import Role
+
+    memberships = active_memberships(establishment).filter(role=Role.AWARENESS_RELAY)
+    return [m.user for m in memberships.order_by("user__last_name", "user__first_name", "user__email")]
+
+
 # --- Onboarding pages ----------------------------------------------------------------------------------------
 
 

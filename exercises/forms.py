@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crrc.ids import BoundedModelChoiceField, BoundedModelMultipleChoiceField
-from crrc.uploads import UploadValidator
+from crrc.uploads import UploadField
 
 from .choices import Cell, Channel, Format, Function, KitLevel, ObservationKind, ReactionScore, Runner
 from .models import Exercise, Scenario
@@ -169,10 +169,18 @@ class StimulusForm(forms.Form):
     )
 
 
+def _sample_chronogram() -> tuple[str, bytes]:
+    from .xlsx import sample_chronogram
+
+    return sample_chronogram()
+
+
 class ChronogramImportForm(forms.Form):
-    file = forms.FileField(
+    file = UploadField(
+        types=["xlsx"],
+        max_bytes=2 * 1024 * 1024,
+        sample=_sample_chronogram,
         label=_("Chronogramme (XLSX)"),
-        validators=[UploadValidator(["xlsx"], 2 * 1024 * 1024)],
         help_text=_("Colonnes : Décalage, Canal, Émetteur simulé, Cellule destinataire, Contenu, Réaction attendue."),
     )
 

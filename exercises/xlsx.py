@@ -178,6 +178,19 @@ def _bytes(workbook: Workbook) -> bytes:
     return buffer.getvalue()
 
 
+def sample_chronogram() -> tuple[str, bytes]:
+    """A genuine two-stimulus chronogram in the import's format; the import form's upload spec offers it."""
+    workbook = Workbook()
+    rows = [
+        ["H+0:00", str(Channel.PHONE.label), _("Prestataire informatique"), str(Cell.CRISIS.label),
+         _("Les postes des urgences affichent une demande de rançon."), _("Activer la cellule de crise.")],
+        ["H+0:30", str(Channel.EMAIL.label), _("ARS"), str(Cell.CRISIS.label),
+         _("L'ARS demande un premier point de situation."), _("Envoyer le point de situation.")],
+    ]  # fmt: skip
+    _sheet(workbook, _("Chronogramme"), [label for _k, label in COLUMNS], rows)
+    return "chronogramme.xlsx", _bytes(workbook)
+
+
 def chronogram_rows(exercise: Exercise):
     for s in exercise.stimuli.order_by("offset_seconds", "pk"):
         yield [

@@ -78,12 +78,13 @@ def _duration(end: str, start: str = "detected_at") -> ExpressionWrapper:
 
 
 def statistics(establishments: QuerySet[Establishment], start=None, end=None) -> dict:
-    """Counts, hours and average delays of the incidents of ``establishments`` detected in [start, end]."""
+    """Counts, hours and average delays of the incidents of ``establishments`` detected in [start, end[ (the
+    dashboard's period: the same instants as its drill-downs, not whole days)."""
     incidents = Incident.objects.filter(establishment__in=establishments)
     if start:
-        incidents = incidents.filter(detected_at__date__gte=start)
+        incidents = incidents.filter(detected_at__gte=start)
     if end:
-        incidents = incidents.filter(detected_at__date__lte=end)
+        incidents = incidents.filter(detected_at__lt=end)
     portal_done = IncidentStep.objects.filter(
         incident=OuterRef("pk"), kind=StepKind.NATIONAL_PORTAL, done_at__isnull=False
     ).values("done_at")[:1]

@@ -43,15 +43,28 @@ class OfferDocumentInline(admin.TabularInline):
 
 @admin.register(Offer)
 class OfferAdmin(RegionScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ["title", "kind", "audience", "funding", "status", "capacity", "region"]
+    list_display = ["title", "kind", "audience", "funding", "status", "capacity", "places_left", "region"]
     list_filter = ["status", "kind", "audience", "funding", "region"]
     search_fields = ["title", "summary", "contact_name"]
     inlines = [OfferDocumentInline]
+    readonly_fields = ["places_left"]
     fieldsets = [
         (None, {"fields": ["region", "kind", "title", "summary", "description", "status", "order"]}),
-        (_("Public et financement"), {"fields": ["audience", "ose_only", "funding", "remaining_cost", "capacity"]}),
+        (
+            _("Public et financement"),
+            {"fields": ["audience", "ose_only", "funding", "remaining_cost", "capacity", "places_left"]},
+        ),
         (_("Contact"), {"fields": ["contact_name", "contact_email"]}),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_places()
+
+    @admin.display(description=_("places restantes"), ordering="places_taken")
+    def places_left(self, obj) -> str:
+        if obj is None or obj.pk is None or obj.capacity is None:
+            return "—"
+        return str(obj.places_left)
 
 
 class QuestionInline(RegionScopedAdminMixin, admin.StackedInline):
@@ -141,6 +154,10 @@ class SubscriptionAdmin(WorkflowAdminMixin, RegionScopedAdminMixin, ImportExport
 
     def has_import_permission(self, request):
         return False
+
+    def workflow_apply(self, request, obj, transition, reason):
+        """Through the service: the step's dates, and the offer's capacity re-counted under its row lock."""
+        return services.apply_subscription(obj, transition.name, request.user, reason=reason)
 
 
 class LotInline(admin.StackedInline):

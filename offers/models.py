@@ -78,6 +78,12 @@ class OfferQuerySet(models.QuerySet):
     def for_sector(self, sector: str) -> OfferQuerySet:
         return self.filter(Q(audience=Audience.BOTH) | Q(audience=sector))
 
+    def with_places(self) -> OfferQuerySet:
+        """Annotate ``places_taken``: the subscriptions that hold a place (one aggregate, whatever the rows)."""
+        return self.annotate(
+            places_taken=models.Count("subscriptions", filter=Q(subscriptions__state__in=PLACE_HOLDING_STATES))
+        )
+
 
 class Offer(models.Model):
     """One service of a region's CRRC, as shown in its catalogue."""
@@ -129,6 +135,34 @@ class Offer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("offers:detail", kwargs={"pk": self.pk})
+
+    @property
+    def taken_places(self) -> int:
+        """Places held now: the ``with_places()`` annotation when there is one, else one count."""
+        taken = getattr(self, "places_taken", None)
+        if taken is None:
+            taken = self.subscriptions.filter(state__in=PLACE_HOLDING_STATES).count()
+        return taken
+
+    @property
+    def places_left(self) -> int | None:
+        """Free places, or None for an offer without a capacity (open to all)."""
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - self.taken_places)
+
+    @property
+    def is_full(self) -> bool:
+        return self.places_left == 0
+
+    def contact_label(self) -> str:
+        """Whom to contact about this offer: its CRRC contact, else the region's CRRC address."""
+        if self.contact_name and self.contact_email:
+            return f"{self.contact_name} ({self.contact_email})"
+        if self.contact_name or self.contact_email:
+            return self.contact_name or self.contact_email
+        region_email = getattr(self.region, "contact_email", "")
+        return _("le CRRC (%(email)s)") % {"email": region_email} if region_email else str(_("le CRRC de votre région"))
 
     def clean(self) -> None:
         if self.funding == Funding.COFUNDED and not self.remaining_cost.strip():
@@ -389,6 +423,10 @@ class SubscriptionState(models.TextChoices):
     REQUESTED = "requested", _("Demandée")
     ACTIVE = "active", _("Active")
     WITHDRAWN = "withdrawn", _("Retirée")
+
+
+# A requested or active subscription holds one of the offer's places; a withdrawn one frees it.
+PLACE_HOLDING_STATES = (SubscriptionState.REQUESTED, SubscriptionState.ACTIVE)
 
 
 class Subscription(EstablishmentOwned):

@@ -63,7 +63,7 @@ def visible_offers(user) -> QuerySet[Offer]:
 
 def catalogue(user, establishment: Establishment | None) -> list[Offer]:
     """The published offers for one establishment: its region, its sector, OSE-only offers only for OSEs."""
-    offers = Offer.objects.published().select_related("region").prefetch_related("documents")
+    offers = Offer.objects.published().with_places().select_related("region").prefetch_related("documents")
     if establishment is None:
         return list(offers.filter(region__in=member_regions(user)))
     offers = offers.filter(region=establishment.region_id)

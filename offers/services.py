@@ -21,6 +21,7 @@ from establishments.models import Establishment
 from . import answers as answer_values
 from . import selectors
 from .models import (
+    PLACE_HOLDING_STATES,
     Agreement,
     Amendment,
     Answer,
@@ -28,6 +29,7 @@ from .models import (
     Beneficiary,
     Campaign,
     Lot,
+    Offer,
     OrderLine,
     OrderState,
     PriceItem,
@@ -218,8 +220,33 @@ def _announce(subscription: Subscription) -> None:
     transaction.on_commit(lambda: subscription_changed.send(sender=Subscription, subscription=subscription))
 
 
+def full_message(offer: Offer) -> str:
+    """Why a request for ``offer`` is refused once its places are taken, and whom to ask."""
+    return _(
+        "L'offre « %(offer)s » est complète : ses %(capacity)s places sont déjà prises. Votre demande n'a pas été "
+        "enregistrée. Pour savoir si une place se libère, contactez %(contact)s."
+    ) % {"offer": offer.title, "capacity": offer.capacity, "contact": offer.contact_label()}
+
+
+def take_place(offer_id: int, *, exclude: Subscription | None = None) -> None:
+    """Refuse (``ValidationError``) a new place on a full offer. Called inside the writer's transaction: the offer's
+    row lock makes two requests for the last place queue behind each other, and the second one re-counts after the
+    first has committed."""
+    offer = Offer.objects.select_for_update().select_related("region").get(pk=offer_id)
+    if offer.capacity is None:
+        return
+    holders = Subscription.objects.filter(offer=offer, state__in=PLACE_HOLDING_STATES)
+    if exclude is not None:
+        holders = holders.exclude(pk=exclude.pk)
+    if holders.count() >= offer.capacity:
+        raise ValidationError(full_message(offer), code="offer_full")
+
+
 def sync_subscriptions(response: Response, user) -> list[Subscription]:
-    """One subscription per offer of the campaign the answer asks to join; withdrawn when no longer asked."""
+    """One subscription per offer of the campaign the answer asks to join; withdrawn when no longer asked.
+
+    A new request (a first subscription, or one withdrawn and asked again) takes one of the offer's places: on a full
+    offer the whole submission is refused with the reason, and nothing is written."""
     from .workflows import SUBSCRIPTION_WORKFLOW
 
     questions = _questions(response.campaign)
@@ -230,6 +257,7 @@ def sync_subscriptions(response: Response, user) -> list[Subscription]:
         joined, contacts, details, starts_on = _offer_outcome(offer, questions, values)
         subscription = existing.get(offer.pk)
         if joined and subscription is None:
+            take_place(offer.pk)
             subscription = Subscription.objects.create(
                 establishment=response.establishment,
                 offer=offer,
@@ -278,6 +306,7 @@ def apply_subscription(subscription: Subscription, name: str, user, reason: str 
         elif name == "withdraw":
             locked.withdrawn_on = today
         elif name == "request_again":
+            take_place(locked.offer_id, exclude=locked)
             locked.requested_on, locked.activated_on, locked.withdrawn_on = today, None, None
 
     return SUBSCRIPTION_WORKFLOW.apply(subscription, name, user, reason=reason, update=update)

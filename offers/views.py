@@ -22,7 +22,9 @@ from . import answers as answer_values
 from . import documents, selectors, services
 from .forms import NotesForm, OrderForm, OrderStepForm
 from .models import (
+    PLACE_HOLDING_STATES,
     Campaign,
+    Offer,
     OfferDocument,
     OrderState,
     PurchaseOrder,
@@ -48,7 +50,9 @@ def _chosen_establishment(request: HttpRequest):
 def catalogue(request: HttpRequest) -> HttpResponse:
     establishments, establishment = _chosen_establishment(request)
     if establishment is None and selectors.staff_regions_exist(request.user):
-        offers = list(selectors.visible_offers(request.user).select_related("region").prefetch_related("documents"))
+        offers = list(
+            selectors.visible_offers(request.user).with_places().select_related("region").prefetch_related("documents")
+        )
     else:
         offers = selectors.catalogue(request.user, establishment)
     taken = {}
@@ -67,7 +71,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    offer = get_object_or_404(selectors.visible_offers(request.user).select_related("region"), pk=pk)
+    offer = get_object_or_404(selectors.visible_offers(request.user).with_places().select_related("region"), pk=pk)
     subscriptions = list(
         Subscription.objects.for_user(request.user).filter(offer=offer).select_related("establishment")[:20]
     )
@@ -132,7 +136,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         for r in Response.objects.filter(campaign=campaign, establishment__in=[e.pk for e in establishments])
     }
     rows = [{"establishment": e, "response": responses.get(e.pk)} for e in establishments]
-    offers = list(campaign.offers.all())
+    offers = list(campaign.offers.with_places())
     return render(
         request,
         "offers/campaign.html",
@@ -167,7 +171,7 @@ def _groups(response: Response, values: dict, errors: dict | None = None, raw: d
     errors, raw, saved = errors or {}, raw or {}, saved or set()
     answers = {a.question_id: a for a in response.answers.select_related("updated_by")}
     groups: dict[int, dict] = {}
-    questions = list(response.campaign.questions.select_related("offer").order_by("order", "pk"))
+    questions = list(response.campaign.questions.select_related("offer__region").order_by("order", "pk"))
     parents = {q.depends_on_id for q in questions if q.depends_on_id}
     for question in questions:
         groups.setdefault(question.offer_id, {"offer": question.offer, "items": []})
@@ -197,7 +201,26 @@ def _groups(response: Response, values: dict, errors: dict | None = None, raw: d
                     for name in answer_values.CONTACT_FIELDS:
                         row[name] = typed.get(f"{question.code}__{row['index']}__{name}", "")
         groups[question.offer_id]["items"].append(item)
+    _mark_places(response, groups)
     return list(groups.values())
+
+
+def _mark_places(response: Response, groups: dict[int, dict]) -> None:
+    """Places left on the offers that have a capacity, and whether this establishment already holds one: a full offer
+    it does not hold says so before the director submits (two queries, only when an offer has a capacity)."""
+    limited = [pk for pk, group in groups.items() if group["offer"].capacity is not None]
+    if not limited:
+        return
+    taken = dict(Offer.objects.filter(pk__in=limited).with_places().values_list("pk", "places_taken"))
+    held = set(
+        Subscription.objects.filter(
+            establishment=response.establishment_id, offer__in=limited, state__in=PLACE_HOLDING_STATES
+        ).values_list("offer_id", flat=True)
+    )
+    for pk in limited:
+        offer = groups[pk]["offer"]
+        offer.places_taken = taken.get(pk, 0)
+        groups[pk]["full_for_us"] = offer.is_full and pk not in held
 
 
 def _input_value(question, value) -> str:

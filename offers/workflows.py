@@ -29,6 +29,19 @@ def _subscription_may_act(user, subscription, transition) -> bool:
     return False
 
 
+def _a_place_is_free(subscription, user) -> str | None:
+    """Asking again for a withdrawn subscription takes a place: refused on a full offer. (A first look for the
+    buttons; ``services.take_place`` re-counts under the offer's row lock when the step is taken.)"""
+    from .models import PLACE_HOLDING_STATES
+    from .services import full_message
+
+    offer = subscription.offer
+    if offer.capacity is None:
+        return None
+    taken = offer.subscriptions.filter(state__in=PLACE_HOLDING_STATES).exclude(pk=subscription.pk).count()
+    return full_message(offer) if taken >= offer.capacity else None
+
+
 SUBSCRIPTION_WORKFLOW = Workflow(
     model="offers.Subscription",
     state_field="state",
@@ -60,6 +73,7 @@ SUBSCRIPTION_WORKFLOW = Workflow(
             sources=frozenset({SubscriptionState.WITHDRAWN}),
             target=SubscriptionState.REQUESTED,
             actor="establishment",
+            guards=(_a_place_is_free,),
             refused=_("Seule une inscription retirée peut être demandée à nouveau."),
         ),
     ],

@@ -65,6 +65,9 @@ def review_application_or_404(user, pk: int) -> Application:
             "attributed_kind",
             "priority",
             "decided_by",
+            "purchase_order__agreement",
+            "purchase_order__lot",
+            "purchase_order__awardee__provider",
         )
         .filter(pk=pk)
         .first()
@@ -137,6 +140,11 @@ BASE_COLUMNS: list[Column] = [
     Column("preferred_kind", _("Type souhaité"), lambda a: str(a.preferred_kind or "")),
     Column("attributed_kind", _("Type attribué"), lambda a: str(a.attributed_kind or "")),
     Column("granted_amount", _("Montant accordé (€)"), lambda a: a.granted_amount),
+    Column(
+        "purchase_order",
+        _("Bon de commande"),
+        lambda a: a.purchase_order.reference if a.purchase_order_id else "",
+    ),
     Column("labels", _("Étiquettes"), lambda a: ", ".join(label.name for label in a.review_labels.all())),
     Column(
         "reviewers",
@@ -268,6 +276,7 @@ def with_review_data(qs: QuerySet[Application], user) -> QuerySet[Application]:
             "preferred_kind",
             "attributed_kind",
             "priority",
+            "purchase_order__agreement",
         )
         .prefetch_related(
             "review_labels",

@@ -294,6 +294,12 @@ from crrc.exports import SAFE_EXPORT_FORMATS  # noqa: E402
 
 EXPORT_FORMATS = SAFE_EXPORT_FORMATS
 
+# Every admin import reads within bounds (size, rows, zip bombs, macros) and refuses damaged files in French:
+# see crrc/importing.py (the system check crrc.E003 refuses an admin import with other formats).
+from crrc.importing import SAFE_IMPORT_FORMATS  # noqa: E402
+
+IMPORT_FORMATS = SAFE_IMPORT_FORMATS
+
 # --- Cache ------------------------------------------------------------------------------------------
 # Shared by every worker and process: login rate limits (allauth counts attempts in the cache) must be one counter
 # for the three gunicorn workers, not three. Redis when configured (CACHE_URL, else REDIS_URL, else a redis://

@@ -46,3 +46,21 @@ def test_demo_enrols_the_two_demo_establishments_idempotently():
     assert Retraining.objects.filter(establishment=ch, completed_at__isnull=True).exists()
     assert CampaignRequest.objects.filter(establishment=ehpad, state="requested").count() == 1
     assert Enrolment.objects.get(establishment=ehpad).staff_informed_on is None  # the EHPAD director's next step
+
+
+def test_the_other_demo_regions_get_a_programme_to_join():
+    region = RegionFactory(code="76", name="Occitanie")
+    aude, ariege = DepartmentFactory(code="11", region=region), DepartmentFactory(code="09", region=region)
+    EstablishmentFactory(finess="110000023", department=aude)
+    EstablishmentFactory(finess="090000597", department=ariege, category=CategoryFactory(ehpad=True))
+    idf = RegionFactory(code="11", name="Île-de-France")
+
+    call_command("demo_awareness")
+    call_command("demo_awareness")
+
+    from awareness.models import Programme
+
+    programme = Programme.objects.get(region=idf)
+    assert programme.title.endswith("Île-de-France") and "CRRC Île-de-France" in programme.staff_information_text
+    assert programme.campaigns.count() == 4 and programme.modules.count() == 13
+    assert not Enrolment.objects.filter(programme=programme).exists()  # the director's next step: join it

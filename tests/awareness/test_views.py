@@ -8,7 +8,7 @@ from awareness import services
 from awareness.models import Enrolment, Learner
 
 from .factories import YEAR, LearnerFactory, PhishingResultFactory
-from .helpers import RESULTS_HEADER, csv_bytes, results_row, xlsx_bytes
+from .helpers import RESULTS_HEADER, csv_bytes, results_row, table, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +209,57 @@ def test_batch_progress_polls_with_htmx(client, establishment, campaign, crrc_st
     assert client.get(page + "?shown=0-0-0", headers={"HX-Request": "true"}).status_code == 204
     fragment = client.get(page + "?shown=old", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and b"<html" not in fragment.content and b"batch-progress" in fragment.content
+
+
+def test_the_calendar_shows_each_month_s_modules_for_the_sector_and_the_quarter_s_campaign(
+    client, establishment, programme, campaign, enrolment, sponsor, crrc_staff
+):
+    import html
+
+    from establishments.roles import Role
+    from tests.establishments.factories import EstablishmentFactory, MembershipFactory
+
+    from .factories import EnrolmentFactory, ModuleFactory
+
+    ModuleFactory(programme=programme, month=5, code="M05", title="Clés USB à l'hôpital", audience="ES",
+                  theme="usb", format="slides", duration_minutes=2)  # fmt: skip
+    ModuleFactory(programme=programme, month=6, code="M06", title="Mobilité en EHPAD", audience="ESMS")
+    ehpad = EstablishmentFactory(department=establishment.department, ehpad=True)
+    EnrolmentFactory(establishment=ehpad, programme=programme)
+    ehpad_director = MembershipFactory(establishment=ehpad, role=Role.DIRECTOR).user
+
+    def calendar(user, path):
+        login(client, user)
+        body = html.unescape(client.get(path).content.decode())
+        start = body.index('class="list-unstyled row row-cols-1 row-cols-sm-2 row-cols-lg-3 g-2 awareness-calendar"')
+        return body[start : body.index("</ol>", start)]
+
+    hospital = calendar(sponsor, url("establishment", establishment))
+    assert hospital.count("<h3") == 12 and "Janvier" in hospital and "Décembre" in hospital
+    assert "Clés USB à l'hôpital" in hospital and "(Clés USB, diaporama, 2 min)" in hospital
+    assert "Mobilité en EHPAD" not in hospital
+    assert f"Campagne d'hameçonnage {campaign.label}" in hospital and campaign.template.name in hospital
+    medico_social = calendar(ehpad_director, url("establishment", ehpad))
+    assert "Mobilité en EHPAD" in medico_social and "Clés USB à l'hôpital" not in medico_social
+    staff_view = calendar(crrc_staff, reverse("awareness:programme", args=[programme.pk]))
+    assert "Mobilité en EHPAD" in staff_view and "Clés USB à l'hôpital" in staff_view
+    assert staff_view.index("Janvier") < staff_view.index(f"Campagne d'hameçonnage {campaign.label}")
+    assert staff_view.index(f"Campagne d'hameçonnage {campaign.label}") < staff_view.index("Février")
+
+
+def test_the_relay_follows_the_retraining_list_to_completion(client, establishment, enrolment, campaign, relay):
+    """Trapped people are listed with the follow-up module; a completed follow-up module shows its date."""
+    import html
+
+    for i, name in enumerate(("Durand", "Moreau")):
+        LearnerFactory(establishment=establishment, email=f"r{i}@x.org", last_name=name, service="Urgences")
+    rows = [RESULTS_HEADER] + [results_row(f"r{i}@x.org", "Clicked Link", f"{YEAR}-01-20T10:00:00Z") for i in range(2)]
+    services.import_phishing_results(establishment, campaign, table(rows))
+    login(client, relay)
+    page = html.unescape(client.get(url("retraining", establishment)).content.decode())
+    assert "Durand" in page and "Moreau" in page and page.count("À faire") == 2 and "Remédiation" in page
+    upload = SimpleUploadedFile("m.csv", csv_bytes([["email", "module", "completed_at", "score"],
+                                                    ["r0@x.org", "REMED", f"{YEAR}-02-03", "100"]]))  # fmt: skip
+    client.post(url("import_modules", establishment) + f"?annee={YEAR}", {"file": upload})
+    page = html.unescape(client.get(url("retraining", establishment)).content.decode())
+    assert f"Terminé le 03/02/{YEAR}" in page and page.count("À faire") == 1

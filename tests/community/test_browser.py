@@ -1,5 +1,6 @@
-"""The member's journey in headless Chromium: join, upload a document, start a discussion, register to an event,
-change one's notification level; then axe-core on every community page, at desktop and phone width."""
+"""The member's journey in headless Chromium: join (the CRRC approves in its own browser), upload a document, start
+a discussion, register to an event, change one's notification level; then axe-core on every community page, at
+desktop and phone width."""
 
 import pytest
 from django.utils import timezone
@@ -31,6 +32,9 @@ def world(db):
     establishment = EstablishmentFactory(department=department, name="CH de Muret")
     user = MembershipFactory(establishment=establishment, user__first_name="Léa", user__last_name="Durand").user
     staff = StaffAssignmentFactory(region=region, kind=StaffKind.CRRC_STAFF).user
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})  # MFA set up
     event = EventFactory(space=space, title="Webinaire sauvegardes", capacity=1)
     return {"space": space, "user": user, "staff": staff, "event": event, "establishment": establishment}
 
@@ -46,7 +50,15 @@ def test_member_journey(page, live_server, world, tmp_path):
     page.get_by_role("button", name="Envoyer ma demande").click()
     expect(page.get_by_text("Votre demande est envoyée")).to_be_visible()
     member = Member.objects.get(user=user, space=space)
-    services.decide_request(viewer_for(world["staff"], space), member, approve=True)
+    # The CRRC team approves the request from its members page, in its own browser.
+    staff_page = page.context.browser.new_context(locale="fr-FR").new_page()
+    log_in(staff_page.context, world["staff"], base)
+    staff_page.goto(f"{base}/communaute/espace/{space.pk}/membres/")
+    staff_page.get_by_role("button", name="Approuver").click()
+    expect(staff_page.get_by_text("Demande approuvée.")).to_be_visible()
+    staff_page.context.close()
+    member.refresh_from_db()
+    assert member.is_active
 
     page.goto(f"{base}/communaute/")
     page.get_by_role("link", name=space.name).click()

@@ -36,3 +36,22 @@ def test_demo_community_gives_every_account_something_to_do_and_is_idempotent(oc
     regional = Event.objects.get(title="Journée régionale des RSSI")
     assert Registration.objects.filter(event=regional, state="waiting").count() == 1
     assert Document.objects.count() == 8 and Thread.objects.filter(is_locked=True).count() == 1
+
+
+def test_the_other_regions_demo_accounts_get_their_region_s_community(occitanie):
+    """demo_calls' director and CRRC team member of Île-de-France: a space, a thread to answer, an event."""
+    from establishments.roles import Role, StaffKind
+    from tests.establishments.factories import MembershipFactory, StaffAssignmentFactory
+
+    paris = EstablishmentFactory(finess="750000481", department__region__code="11", department__code="75")
+    MembershipFactory(establishment=paris, role=Role.DIRECTOR, user__email="direction.quinzevingts@demo.crrc.example")
+    StaffAssignmentFactory(region=paris.region, kind=StaffKind.CRRC_STAFF, user__email="crrc.idf@demo.crrc.example")
+
+    call_command("demo_community")
+    call_command("demo_community")
+
+    space = Space.objects.get(region=paris.region)
+    member = Member.objects.get(space=space)
+    assert member.user.email == "direction.quinzevingts@demo.crrc.example" and member.is_active
+    assert Thread.objects.filter(space=space).count() == 1 and Event.objects.filter(space=space).count() == 1
+    assert Document.objects.filter(space=space).count() == 1

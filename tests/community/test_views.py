@@ -313,3 +313,157 @@ def test_my_establishment_section_says_what_to_do_next(client, space, department
     MemberFactory(space=space, user=user, establishment=establishment)
     page = client.get(home).content.decode()
     assert "Voir les nouveautés de la communauté" in page and space.get_absolute_url() in page
+
+
+@pytest.mark.parametrize("access", [Access.ES, Access.ESMS, Access.GROUP, Access.STAFF])
+def test_every_kind_of_folder_right_holds_on_every_path_and_is_inherited(client, space, es_member, esms_member,
+                                                                          staff, access):  # fmt: skip
+    """A document two levels below a folder with ``access`` (the subfolder inherits): whoever is outside the right
+    gets a 404 on the folder, the document and its download, and does not find it in the search, the feed, the
+    documents page or a thread pointing at it; whoever is inside reaches it everywhere."""
+    from .factories import GroupFactory
+
+    sv = viewer(staff, space)
+    group = None
+    if access == Access.GROUP:
+        group = GroupFactory(space=space, name="Groupe de travail PRA")
+        group.members.add(esms_member)
+    top = services.create_folder(sv, "Dossier restreint", None, access, group)
+    child = services.create_folder(sv, "Sous-dossier", top, Access.INHERIT)
+    title = "Procédure confidentielle de reprise"
+    document = services.upload_document(sv, child, pdf(), title)
+    thread = services.start_thread(sv, "Sur la procédure", "Voir le document joint", document)
+    inside, outside = {
+        Access.ES: ([es_member.user], [esms_member.user]),
+        Access.ESMS: ([esms_member.user], [es_member.user]),
+        Access.GROUP: ([esms_member.user], [es_member.user]),
+        Access.STAFF: ([staff], [es_member.user, esms_member.user]),
+    }[access]
+    routes = _routes(space, child, document, thread) | {
+        "top": reverse("community:folder", kwargs={"space_pk": space.pk, "folder_pk": top.pk})
+    }
+    pages = (
+        reverse("community:documents", kwargs={"space_pk": space.pk}) + "?q=confidentielle",
+        reverse("community:documents", kwargs={"space_pk": space.pk}),
+        reverse("community:space", kwargs={"space_pk": space.pk}),
+        thread.get_absolute_url(),
+    )
+    for user in outside:
+        login(client, user)
+        for name, url in routes.items():
+            assert client.get(url).status_code == 404, (access, name)
+        for url in pages:
+            response = client.get(url)
+            assert response.status_code == 200 and title not in response.content.decode(), (access, url)
+    for user in inside:
+        login(client, user)
+        for name, url in routes.items():
+            assert client.get(url).status_code == 200, (access, name)
+        assert title in client.get(pages[0]).content.decode()
+        assert title in client.get(thread.get_absolute_url()).content.decode()
+
+
+def test_the_feed_is_newest_first_with_each_document_s_type_and_size(client, space, es_member, staff):
+    from datetime import timedelta
+
+    from community.models import Activity
+
+    sv = viewer(staff, space)
+    folder = space.folders.get(name="Guides bonnes pratiques")
+    older = services.upload_document(sv, folder, pdf("ancien.pdf"), "Guide ancien")
+    newer = services.upload_document(sv, folder, pdf("recent.pdf"), "Guide récent")
+    Activity.objects.filter(document=older).update(created_at=timezone.now() - timedelta(days=3))
+    login(client, es_member.user)
+    body = client.get(reverse("community:space", kwargs={"space_pk": space.pk})).content.decode()
+    assert body.index("Guide récent") < body.index("Guide ancien")
+    size = newer.versions.get().size
+    assert f"(PDF, {size}\xa0octets)" in body or f"(PDF, {size} octets)" in body
+
+
+def test_bad_event_and_poll_get_french_messages_next_to_their_fields_and_write_nothing(client, space, staff,
+                                                                                        es_member):  # fmt: skip
+    import html
+    from datetime import timedelta
+
+    from community.models import Event, Poll
+
+    start = timezone.localtime() + timedelta(days=7)
+    login(client, staff)
+    response = client.post(reverse("community:event_create", kwargs={"space_pk": space.pk}), {
+        "title": "Webinaire PRA", "kind": Event.Kind.WEBINAR, "mode": Event.Mode.REMOTE,
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": "0", "link": "https://visio.example/pra",
+    })  # fmt: skip
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200 and not Event.objects.exists()
+    for field, message in (("ends_at", "La fin doit être après le début."),
+                           ("capacity", "Le nombre de places doit être d'au moins 1.")):  # fmt: skip
+        assert message in page
+        assert f'aria-describedby="id_{field}_error' in page or f'id="id_{field}_error"' in page, field
+
+    login(client, es_member.user)
+    response = client.post(reverse("community:poll_create", kwargs={"space_pk": space.pk}), {
+        "question": "Quel outil de sauvegarde ?", "options": "Veeam",
+        "closes_at": (start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "results": Poll.Results.AFTER_VOTE,
+    })  # fmt: skip
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200 and not Poll.objects.exists()
+    assert "Proposez au moins deux réponses différentes." in page
+    assert 'id="id_options_error"' in page or 'aria-describedby="id_options_error' in page
+
+
+def test_threads_newest_activity_first_and_read_counts(client, space, es_member, esms_member, staff):
+    from datetime import timedelta
+
+    from community.models import Thread
+
+    author = viewer(es_member.user, space)
+    older = services.start_thread(author, "Sauvegardes hors ligne", "Qui a un site de repli ?")
+    newer = services.start_thread(author, "Messagerie sécurisée", "MSSanté ou autre ?")
+    Thread.objects.filter(pk=older.pk).update(last_activity_at=timezone.now() - timedelta(days=2))
+    Thread.objects.filter(pk=newer.pk).update(last_activity_at=timezone.now() - timedelta(days=1))
+    threads_url = reverse("community:threads", kwargs={"space_pk": space.pk})
+    login(client, esms_member.user)
+    body = client.get(threads_url).content.decode()
+    assert body.index("Messagerie sécurisée") < body.index("Sauvegardes hors ligne")
+
+    services.reply(viewer(esms_member.user, space), older, "Oui, une bande externalisée.")
+    body = client.get(threads_url).content.decode()
+    assert body.index("Sauvegardes hors ligne") < body.index("Messagerie sécurisée")  # the reply brings it up
+
+    assert "Lue par 2 membres" in client.get(newer.get_absolute_url()).content.decode()  # its author and this reader
+    login(client, staff)
+    page = client.get(newer.get_absolute_url()).content.decode()
+    # The author, the ESMS member and now the CRRC staff member have read it: each reader counted once.
+    assert "Lue par 3 membres" in page
+    login(client, esms_member.user)
+    assert "Lue par 3 membres" in client.get(newer.get_absolute_url()).content.decode()
+
+
+def test_directory_search_filters_and_phone_as_each_member_chose(client, space, es_member, esms_member):
+    from tests.establishments.factories import DepartmentFactory, EstablishmentFactory
+
+    ariege = DepartmentFactory(code="09", region=space.region, name="Ariège")
+    third = MemberFactory(space=space, establishment=EstablishmentFactory(department=ariege, name="CH de Foix"),
+                          user__first_name="Chloé", user__last_name="Vidal", user__phone="05 61 02 03 04")  # fmt: skip
+    services.update_profile(third, function="Référente informatique", expertise="Active Directory", show_email=False,
+                            show_phone=True)  # fmt: skip
+    esms_member.user.phone = "06 00 00 00 00"
+    esms_member.user.save()
+    services.update_profile(esms_member, function="RSSI", expertise="EDR", show_email=True, show_phone=False)
+    login(client, es_member.user)
+    base = reverse("community:directory", kwargs={"space_pk": space.pk})
+
+    def rows(query=""):
+        return client.get(base + query).content.decode().split("<tbody>")[1].split("</tbody>")[0]
+
+    everyone = rows()
+    assert "05 61 02 03 04" in everyone and third.user.email not in everyone  # phone shown, e-mail not
+    assert "06 00 00 00 00" not in everyone and esms_member.user.email in everyone  # e-mail shown, phone not
+    assert "Vidal" in rows("?q=foix") and "Petit" not in rows("?q=foix")  # by establishment name
+    assert "Vidal" in rows("?q=référente") and "Martin" not in rows("?q=référente")  # by function
+    by_department = rows("?department=09")
+    assert "Vidal" in by_department and "Martin" not in by_department and "Petit" not in by_department
+    by_sector = rows("?sector=ESMS")
+    assert "Petit" in by_sector and "Martin" not in by_sector and "Vidal" not in by_sector

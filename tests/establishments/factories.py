@@ -31,12 +31,30 @@ def finess_with_key(prefix: str, sequence: int) -> str:
     raise AssertionError("unreachable")
 
 
+# Regions and departments are got-or-created by code, and tests name real ones ("11" Île-de-France, "76" Occitanie,
+# department "75"…) to mean *another* region than the generated one. A generated code must therefore never be one
+# of those, or a test's other region is, in some test orders, the very region an earlier factory generated (the
+# organisation-domain test passed or failed with the order of the run for that reason alone).
+REAL_REGION_CODES = frozenset(
+    {"01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94"}
+)
+GENERATED_REGION_CODES = tuple(code for code in (f"{n:02d}" for n in range(10, 100)) if code not in REAL_REGION_CODES)
+# Departments that tests, the gates' world and the demo name explicitly (every two-digit code is a real department).
+NAMED_DEPARTMENT_CODES = frozenset(
+    {"01", "03", "09", "11", "12", "13", "30", "31", "32", "33", "34", "42", "59", "66", "69", "75", "77", "78", "81",
+     "82", "91", "92", "93", "94", "95"}
+)  # fmt: skip
+GENERATED_DEPARTMENT_CODES = tuple(
+    code for code in (f"{n:02d}" for n in range(10, 99)) if code not in NAMED_DEPARTMENT_CODES
+)
+
+
 class RegionFactory(DjangoModelFactory):
     class Meta:
         model = Region
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"{(n % 80) + 10:02d}")
+    code = factory.Sequence(lambda n: GENERATED_REGION_CODES[n % len(GENERATED_REGION_CODES)])
     name = factory.Sequence(lambda n: f"Région {n}")
     grades_name = factory.LazyAttribute(lambda o: f"GRADeS {o.name}")
     crrc_name = factory.LazyAttribute(lambda o: f"CRRC {o.name}")
@@ -48,7 +66,7 @@ class DepartmentFactory(DjangoModelFactory):
         model = Department
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"{(n % 89) + 10:02d}")
+    code = factory.Sequence(lambda n: GENERATED_DEPARTMENT_CODES[n % len(GENERATED_DEPARTMENT_CODES)])
     name = factory.Sequence(lambda n: f"Département {n}")
     region = factory.SubFactory(RegionFactory)
 

@@ -32,10 +32,6 @@ def director(establishment):
     return MembershipFactory(establishment=establishment, role=Role.DIRECTOR).user
 
 
-@pytest.mark.xfail(
-    reason="Known failure after the merge: the awareness module's own section replaces the built-in card that had the next-step button (see the closing note).",  # noqa: E501
-    strict=False,
-)
 def test_every_section_has_a_next_step_button_and_the_crrc_contact_is_shown(client, establishment, director):
     call = CallFactory(region=establishment.region, title="Soutien à l'organisation d'un exercice de crise cyber")
     client.force_login(director, backend="django.contrib.auth.backends.ModelBackend")
@@ -51,10 +47,6 @@ def test_every_section_has_a_next_step_button_and_the_crrc_contact_is_shown(clie
     assert "Nommez un relais" in sections["awareness"]
 
 
-@pytest.mark.xfail(
-    reason="Known failure after the merge: the awareness module's own section replaces the built-in card that had the next-step button (see the closing note).",  # noqa: E501
-    strict=False,
-)
 def test_an_establishment_with_a_relay_is_not_asked_to_name_one(client, establishment, director):
     relay = MembershipFactory(
         establishment=establishment, role=Role.AWARENESS_RELAY, user__first_name="Inès", user__last_name="Roux"
@@ -64,3 +56,39 @@ def test_an_establishment_with_a_relay_is_not_asked_to_name_one(client, establis
     awareness = _sections(page)["awareness"]
     assert "Nommez un relais" not in awareness
     assert relay.get_full_name() in awareness
+
+
+@pytest.mark.parametrize("with_relay", [True, False], ids=["relay", "no-relay"])
+@pytest.mark.parametrize(
+    ("state", "next_step"),
+    [
+        ("no-programme", None),
+        ("programme-open", "Découvrir et rejoindre le programme"),
+        ("enrolled", "Importer les personnels"),
+    ],
+)
+def test_the_awareness_section_says_the_next_step_of_the_real_state(
+    client, establishment, director, state, next_step, with_relay
+):
+    from tests.awareness.factories import EnrolmentFactory, ProgrammeFactory
+
+    if state != "no-programme":
+        programme = ProgrammeFactory(region=establishment.region)
+        if state == "enrolled":
+            EnrolmentFactory(establishment=establishment, programme=programme)
+    if with_relay:
+        MembershipFactory(
+            establishment=establishment, role=Role.AWARENESS_RELAY, user__first_name="Inès", user__last_name="Roux"
+        )
+    client.force_login(director, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(reverse("establishments:home", args=[establishment.pk])).content.decode()
+    assert page.count('aria-labelledby="section-awareness"') == 1
+    awareness = _sections(page)["awareness"]
+    body = awareness.strip().removesuffix("</div>")  # the card body's own closing tag
+    assert re.search(r'<a class="btn [^"]*" href="[^"]+">[^<]+</a>\s*$', body), "the section must end on its button"
+    if next_step is None:
+        next_step = "Demander un kit de sensibilisation" if with_relay else "Nommer un relais parmi les membres"
+    assert next_step in awareness
+    assert ("Inès Roux" in awareness) is with_relay
+    if with_relay:
+        assert "Nommez un relais" not in awareness and "Nommer un relais" not in awareness

@@ -71,17 +71,26 @@ def test_first_claimant_on_a_verified_domain_becomes_director(django_capture_on_
     assert any(user.email in m.to and "directeur" in m.subject for m in mailoutbox)
 
 
-@pytest.mark.xfail(
-    reason="Known failure after the merge of the security and perf branches: the verified organisation domain is honoured outside its region (see the closing note).",  # noqa: E501
-    strict=False,
-)
 def test_an_organisation_domain_counts_in_its_region_only():
     organisation = OrganisationFactory()
     here = EstablishmentFactory(organisation=organisation)
     elsewhere = EstablishmentFactory(organisation=organisation, department__code="75", department__region__code="11")
+    # The factories never generate a region or a department that tests name: whatever ran before, two regions.
+    assert here.region_id != elsewhere.region_id and here.department_id != elsewhere.department_id
     VerifiedDomainFactory(establishment=None, organisation=organisation, region=here.region, domain="groupe.fr")
     assert services.claim_establishment(UserFactory(email="a@groupe.fr"), here.finess).is_director
     assert not services.claim_establishment(UserFactory(email="b@groupe.fr"), elsewhere.finess).is_director
+
+
+@pytest.mark.parametrize(("department_sequence", "region_sequence"), [(0, 0), (65, 1), (20, 0), (0, 64)])
+def test_the_organisation_domain_rule_holds_whatever_codes_the_factories_reached(department_sequence, region_sequence):
+    """The order dependence, pinned: with the old sequences, a run that had reached department "75" or region "11"
+    put both establishments in one region and the test above claimed the rule was broken (or held) by chance."""
+    from .factories import DepartmentFactory, RegionFactory
+
+    DepartmentFactory.reset_sequence(department_sequence)
+    RegionFactory.reset_sequence(region_sequence)
+    test_an_organisation_domain_counts_in_its_region_only()
 
 
 def test_an_unverified_address_on_the_domain_is_not_enough():

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from establishments.models import AccessRequest, Invitation, Membership
-from establishments.participation import Section, register, unregister
+from establishments.participation import Section, registered_sections, replaced
 from establishments.roles import Role
 
 from .factories import (
@@ -173,25 +173,21 @@ def test_home_page_shows_pending_requests_to_directors_only(client):
 
 def test_home_page_renders_a_registered_section(client):
     membership = MembershipFactory()
-    register(
-        Section(
-            key="offers",
-            title="Offres (test)",
-            template="establishments/participation_empty.html#documents",
-            context=lambda request, establishment: {"count": 3},
-        )
+    before = {s.key: s for s in registered_sections()}
+    section = Section(
+        key="offers",
+        title="Offres (test)",
+        template="establishments/participation_empty.html#documents",
+        context=lambda request, establishment: {"count": 3},
     )
-    try:
+    with replaced(section):
         html = _text(
             _login(client, membership.user).get(reverse("establishments:home", args=[membership.establishment_id]))
         )
-    finally:
-        unregister("offers")
-        from establishments.participation import BUILTIN_SECTIONS
-
-        register(next(s for s in BUILTIN_SECTIONS if s.key == "offers"))
     assert "Offres (test)" in html
     assert "Offres de service du CRRC" not in html
+    # What was registered before (the offers app's own section) is back, not the built-in empty state.
+    assert {s.key: s for s in registered_sections()} == before
 
 
 def _home_queries(client, size: int) -> int:
@@ -212,8 +208,6 @@ def _home_queries(client, size: int) -> int:
 
 def test_home_page_query_count(client):
     """ "Mon établissement" gathers one section per module: its queries grow with the modules, never with the data."""
-    from establishments.participation import registered_sections
-
     small, large = _home_queries(client, 1), _home_queries(client, 8)
     assert small == large
     # The page itself (session, user, memberships, establishment, region…) plus at most 3 queries per section.

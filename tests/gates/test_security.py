@@ -9,7 +9,6 @@ import re
 import secrets
 import subprocess
 import sys
-import warnings
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -226,19 +225,40 @@ def _office(kind: str) -> bytes:
     return buffer.getvalue()
 
 
-VALID_SAMPLES = {
-    ".pdf": ("application/pdf", MINIMAL_PDF),
-    ".png": ("image/png", MINIMAL_PNG),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _office("docx")),
-    ".odt": ("application/vnd.oasis.opendocument.text", _office("odt")),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _office("xlsx")),
-    ".ods": ("application/vnd.oasis.opendocument.spreadsheet", _office("ods")),
-    ".csv": ("text/csv", b"finess;nom\n310000000;Test\n"),
+MINIMAL_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+MINIMAL_WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+
+# A plain genuine file of each type (``crrc.uploads.FILE_TYPES``), for fields whose content does not matter (an
+# attachment). A field whose content matters (an import reading rows) declares its own sample in its upload spec.
+GENERIC_SAMPLES = {
+    "pdf": MINIMAL_PDF,
+    "png": MINIMAL_PNG,
+    "jpeg": MINIMAL_JPEG,
+    "webp": MINIMAL_WEBP,
+    "docx": _office("docx"),
+    "odt": _office("odt"),
+    "xlsx": _office("xlsx"),
+    "ods": _office("ods"),
+    "pptx": None,  # built below (its root is ppt/)
+    "csv": b"finess;nom\n310000000;Test\n",
 }
-MIME_TO_EXT = {mime: ext for ext, (mime, _) in VALID_SAMPLES.items()}
+
+
+def _pptx() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr("ppt/presentation.xml", "<presentation/>")
+    return buffer.getvalue()
+
+
+GENERIC_SAMPLES["pptx"] = _pptx()
 
 
 class _FormFinder(HTMLParser):
+    """The forms of a page as a browser would submit them: fields with their first value, file inputs with their
+    ``accept``, and the submit buttons (name, value) — an import may store only when its « Importer » is pressed."""
+
     def __init__(self):
         super().__init__()
         self.forms: list[dict] = []
@@ -254,15 +274,21 @@ class _FormFinder(HTMLParser):
                 "method": (a.get("method") or "get").lower(),
                 "fields": {},
                 "files": {},
+                "buttons": [],
             }
             self.forms.append(self._form)
         elif self._form is None:
             return
+        elif tag == "button" and (a.get("type") or "submit").lower() == "submit":
+            if a.get("name"):
+                self._form["buttons"].append((a["name"], a.get("value") or ""))
         elif tag == "input":
             kind, name = (a.get("type") or "text").lower(), a.get("name")
-            if not name or kind in {"submit", "button", "reset", "image"}:
+            if not name or kind in {"button", "reset", "image"}:
                 return
-            if kind == "file":
+            if kind == "submit":
+                self._form["buttons"].append((name, a.get("value") or ""))
+            elif kind == "file":
                 self._form["files"][name] = a.get("accept") or ""
             elif kind in {"checkbox", "radio"}:
                 if "checked" in a or name not in self._form["fields"]:
@@ -291,65 +317,156 @@ def _filler(kind: str) -> str:
     )
 
 
-def _extension_for(accept: str) -> str:
+def _context_forms(response) -> list:
+    """The Django forms the page was rendered with (the test client records every template's context)."""
+    from django import forms
+
+    found = []
+    for context in response.context or []:
+        for layer in getattr(context, "dicts", [context]):
+            for value in layer.values() if isinstance(layer, dict) else ():
+                if isinstance(value, forms.BaseForm) and all(value is not f for f in found):
+                    found.append(value)
+    return found
+
+
+def _types_from_accept(accept: str) -> tuple[str, ...]:
+    from crrc.uploads import FILE_TYPES
+
+    types = []
     for token in (t.strip().lower() for t in accept.split(",") if t.strip()):
-        if token in VALID_SAMPLES:
-            return token
-        if token in MIME_TO_EXT:
-            return MIME_TO_EXT[token]
-        if token == "image/*":
-            return ".png"
-    return ".pdf"
+        for kind, file_type in FILE_TYPES.items():
+            if (token in file_type.extensions or token == file_type.mime) and kind not in types:
+                types.append(kind)
+    return tuple(types)
+
+
+def _spec_for(page_forms: list, name: str, accept: str):
+    """The upload spec of the file input ``name``: the form field's own (``crrc.uploads.upload_spec``), else the
+    types a hand-written input declares in ``accept`` (a call's document states its types); None when neither."""
+    from django import forms
+
+    from crrc.uploads import UploadSpec, upload_spec
+
+    for form in page_forms:
+        for field_name, field in form.fields.items():
+            if form.add_prefix(field_name) != name or not isinstance(field, forms.FileField):
+                continue
+            model = getattr(getattr(form, "_meta", None), "model", None)
+            model_field = None
+            if model is not None:
+                try:
+                    model_field = model._meta.get_field(field_name)
+                except Exception:  # noqa: BLE001 - a form field that edits no model field
+                    model_field = None
+            spec = upload_spec(field, model_field)
+            if spec is not None:
+                return spec
+    types = _types_from_accept(accept)
+    return UploadSpec(types, 0) if types else None
+
+
+def _genuine(spec) -> tuple[str, bytes, str]:
+    from crrc.uploads import FILE_TYPES
+
+    if spec.sample is not None:
+        filename, content = spec.sample()
+        kind = next((k for k in spec.types if filename.lower().endswith(FILE_TYPES[k].extensions)), spec.types[0])
+        return filename, content, FILE_TYPES[kind].mime
+    kind = next(k for k in spec.types if GENERIC_SAMPLES.get(k))
+    return f"document{FILE_TYPES[kind].extensions[0]}", GENERIC_SAMPLES[kind], FILE_TYPES[kind].mime
 
 
 def _stored_files() -> set:
-    """Files under MEDIA_ROOT plus the row count of every tenant model: an upload that is kept leaves a trace in
-    one or the other (a stored attachment, or rows created by an import)."""
+    """Files under MEDIA_ROOT plus the row count and highest pk of every tenant model: an upload that is kept leaves
+    a trace in one or the other (a stored attachment, rows created by an import — even one that replaces as many
+    rows as it deletes, like a chronogram)."""
+    from django.db.models import Count, Max
+
     from .world import tenant_models
 
     root = Path(settings.MEDIA_ROOT)
     files = {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
-    counts = {f"{m._meta.label}={m._default_manager.count()}" for m in tenant_models()}
+    counts = set()
+    for model in tenant_models():
+        figures = model._default_manager.aggregate(count=Count("pk"), last=Max("pk"))
+        counts.add(f"{model._meta.label}={figures['count']}/{figures['last']}")
     return files | counts
 
 
-def _upload(client, url, form, name, filename, content, mime):
+def _upload(client, url, form, name, filename, content, mime, button=None):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     data = {**form["fields"], **{other: "" for other in form["files"] if other != name}}
+    if button is not None:
+        data[button[0]] = button[1]
     data[name] = SimpleUploadedFile(filename, content, content_type=mime)
     return client.post(form["action"] or url, data)
 
 
+def _refusal(response) -> str:
+    """What the page said when it did not keep the genuine file (to make the finding actionable)."""
+    messages = []
+    for form in _context_forms(response) if response.context else []:
+        messages += [f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()]
+    return "; ".join(messages)[:300] or f"status {response.status_code}"
+
+
 @pytest.mark.django_db
 def test_every_upload_form_refuses_a_file_whose_content_does_not_match_its_type():
+    """Every file input of every page A's director and CRRC officer see: a disguised executable under the accepted
+    extension is refused and nothing is kept; the same form with a genuine file (the field's upload spec's sample,
+    or a plain file of its first type) *is* kept — otherwise the refusal proved nothing. The accepted types and the
+    sample come from the form field's ``crrc.uploads`` spec (or the ``accept`` a hand-written input declares); the
+    submit buttons are tried in turn (a dry run stores nothing, « Importer » does). Nothing is skipped: an input
+    without a spec, or a genuine file that is not kept, is a finding."""
+    from crrc.uploads import FILE_TYPES
+
     world = build_world()
-    exercised, unexercised, findings = [], [], []
+    exercised, findings, genuine_checked = [], [], set()
     for user in (world.a.director, world.users["crrc_staff_a"]):
         client = logged_in_client(user)
         for url in member_pages(world, user=user):
+            page = client.get(url)
             finder = _FormFinder()
-            finder.feed(client.get(url).content.decode(errors="replace"))
+            finder.feed(page.content.decode(errors="replace"))
+            page_forms = _context_forms(page)
             for form in (f for f in finder.forms if f["files"] and f["method"] == "post"):
                 for name, accept in form["files"].items():
-                    ext = _extension_for(accept)
-                    mime, good = VALID_SAMPLES[ext]
+                    where = f"{url} field {name!r}"
+                    spec = _spec_for(page_forms, name, accept)
+                    if spec is None:
+                        findings.append(
+                            f"{where}: no upload spec (declare it with crrc.uploads.UploadField, an UploadValidator, "
+                            "or the accept attribute of a hand-written input)"
+                        )
+                        continue
+                    ext = FILE_TYPES[spec.types[0]].extensions[0]
                     before = _stored_files()
-                    response = _upload(client, url, form, name, f"document{ext}", DISGUISED_EXECUTABLE, mime)
+                    response = _upload(
+                        client, url, form, name, f"document{ext}", DISGUISED_EXECUTABLE, FILE_TYPES[spec.types[0]].mime
+                    )
                     stored = _stored_files() - before
-                    where = f"{url} field {name!r} ({ext})"
                     if response.status_code >= 500 or stored:
                         findings.append(f"{where}: disguised executable accepted ({response.status_code}, {stored})")
                         continue
-                    # The same form with a genuine file must be accepted, or the refusal proved nothing.
-                    before = _stored_files()
-                    _upload(client, url, form, name, f"document{ext}", good, mime)
-                    (exercised if _stored_files() - before else unexercised).append(where)
-    print(f"upload gate: exercised {exercised}; refused-only {unexercised}")
-    if unexercised:
-        warnings.warn(
-            "Upload forms whose genuine sample was not stored either (form needs specific values): "
-            + "; ".join(unexercised),
-            stacklevel=1,
-        )
+                    if (url, name) in genuine_checked:
+                        continue  # the same form was proved with the other account
+                    # The same form with a genuine file must be kept, or the refusal proved nothing.
+                    filename, content, mime = _genuine(spec)
+                    kept, refusal = False, ""
+                    for button in [None, *form["buttons"]]:
+                        before = _stored_files()
+                        response = _upload(client, url, form, name, filename, content, mime, button)
+                        if _stored_files() - before:
+                            kept = True
+                            break
+                        refusal = _refusal(response)
+                    if kept:
+                        genuine_checked.add((url, name))
+                        exercised.append(f"{where} ({filename})")
+                    else:
+                        findings.append(f"{where}: the genuine {filename} was not kept either ({refusal})")
+    print(f"upload gate: exercised {exercised}")
+    assert exercised, "the upload gate found no upload form: the walk is broken"
     assert not findings, "\n".join(findings)

@@ -285,10 +285,6 @@ def test_archive_bounds_cover_entry_size_total_size_and_entry_count():
     assert info.value.code == "archive_damaged"
 
 
-@pytest.mark.xfail(
-    reason="Known failure after the merge: one module's admin XLSX import raises openpyxl's OSError on a damaged archive instead of a French message (see the closing note).",  # noqa: E501
-    strict=False,
-)
 def test_every_admin_import_format_refuses_bombs_and_damaged_archives():
     """Walks the admin registry: any ModelAdmin with an import (now or later) reads archives within bounds."""
     from django.contrib import admin

@@ -32,3 +32,25 @@ def test_demo_builds_an_open_and_a_closed_incident_once():
     assert closed.steps.filter(done_at__isnull=False).count() == 4
     assert ActionItem.objects.filter(plan__establishment=ehpad, source_kind=SourceKind.INCIDENT).count() == 2
     assert RegionOnCall.objects.filter(region__code="76").exists()
+
+
+def test_the_other_regions_demo_directors_get_an_incident_for_their_crrc_to_take():
+    """demo_calls creates a director in Île-de-France and in Auvergne-Rhône-Alpes: each has an open incident."""
+    department = DepartmentFactory(region__code="76", region__name="Occitanie")
+    ch = EstablishmentFactory(finess="110000023", department=department)
+    MembershipFactory(establishment=ch, role=Role.RSSI)
+    EstablishmentFactory(finess="090000597", department=department, ehpad=True)
+    paris = EstablishmentFactory(finess="750000481", department__region__code="11")
+    ain = EstablishmentFactory(finess="010784312", department__region__code="84", ehpad=True)
+    for establishment in (paris, ain):
+        MembershipFactory(establishment=establishment, role=Role.DIRECTOR)
+
+    call_command("demo_incidents")
+    call_command("demo_incidents")
+
+    for establishment in (paris, ain):
+        incident = Incident.objects.get(establishment=establishment)
+        assert incident.state == State.DECLARED and incident.steps.get(kind="crisis_cell").done_at is not None
+        assert incident.steps.filter(done_at__isnull=True).exists()  # steps left for the director to take
+        assert RegionOnCall.objects.filter(region=establishment.region).exists()
+    assert Incident.objects.get(establishment=ain).steps.filter(kind="cnil").exists()

@@ -17,7 +17,7 @@ from incidents.steps import StepKind
 from incidents.workflow import State
 from tests.establishments.factories import EstablishmentFactory, MembershipFactory, StaffAssignmentFactory
 
-from .factories import declare, director_of, staff_of
+from .factories import IncidentFactory, declare, director_of, staff_of
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +183,26 @@ def test_statistics_count_hours_and_delays_in_the_database():
     assert figures["hours"] == Decimal("2")
     assert figures["declaration_delay"] == timedelta(hours=4)
     assert timedelta(hours=9, minutes=59) < figures["support_delay"] < timedelta(hours=10, minutes=1)
+
+
+def test_statistics_period_is_the_dashboard_s_instants_not_whole_days():
+    """Start included, end excluded, to the minute: the figure and its drill-down count the same incidents."""
+    import datetime as dt
+
+    from dashboards.registry import Scope
+    from establishments.models import Establishment
+    from incidents.dashboard import activity
+    from incidents.selectors import statistics
+
+    start = timezone.make_aware(dt.datetime(2026, 3, 10, 12, 0))
+    end = timezone.make_aware(dt.datetime(2026, 3, 20, 12, 0))
+    establishment = EstablishmentFactory()
+    for detected in (start - timedelta(hours=1), start, end - timedelta(minutes=1), end):
+        IncidentFactory(establishment=establishment, detected_at=detected, declared_at=detected)
+    scoped = Establishment.objects.filter(pk=establishment.pk)
+
+    assert statistics(scoped, start, end)["total"] == 2
+    scope = Scope(user=None, regions=establishment.region.__class__.objects.filter(pk=establishment.region_id),
+                  establishments=scoped, start=start, end=end)  # fmt: skip
+    declared = activity(scope)[0]
+    assert declared.value == 2 and declared.drilldown.count() == 1

@@ -147,3 +147,30 @@ def test_staff_list_queries_do_not_grow_with_rows(client, django_assert_max_num_
     with django_assert_max_num_queries(14):
         response = client.get(reverse("incidents:index"), {"etat": "all"})
     assert response.status_code == 200 and response.content.decode().count("INC-") == size
+
+
+def test_the_crrc_on_call_line_of_the_region_is_shown_on_the_declaration_and_the_incident(client, settings):
+    from incidents.models import RegionOnCall
+
+    establishment = EstablishmentFactory()
+    region = establishment.region
+    region.contact_email = "crrc@region.example"
+    region.save()
+    director = director_of(establishment)
+    client.force_login(director)
+    declare_url = reverse("incidents:declare", args=[establishment.pk])
+    without = client.get(declare_url).content.decode()
+    assert "Pas de numéro d'astreinte renseigné par le CRRC." in without and "crrc@region.example" in without
+
+    RegionOnCall.objects.create(region=region, phone="05 61 00 00 00", email="astreinte@crrc.example",
+                                instructions="Demandez l'ingénieur d'astreinte.")  # fmt: skip
+    elsewhere = EstablishmentFactory()
+    RegionOnCall.objects.create(region=elsewhere.region, phone="01 99 99 99 99")
+    settings.INCIDENTS_CERT_SANTE = {"phone": "09 70 00 00 00"}
+    incident = declare(establishment, director)
+    for url in (declare_url, reverse("incidents:detail", args=[incident.pk])):
+        page = client.get(url).content.decode()
+        assert 'href="tel:0561000000"' in page and "astreinte@crrc.example" in page, url
+        assert "Demandez l&#x27;ingénieur d&#x27;astreinte." in page, url
+        assert "01 99 99 99 99" not in page, url
+        assert 'href="tel:0970000000"' in page and "cyberveille-sante.gouv.fr" in page, url

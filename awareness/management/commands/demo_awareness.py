@@ -4,7 +4,9 @@ Twelve monthly modules, the follow-up module and the final quiz; four quarterly 
 catalogue. CH de Carcassonne (110000023) and EHPAD de Luzenac (090000597) are enrolled with realistic staff lists
 and results, and a dozen other Occitanie establishments too, so that the regional benchmark has something to
 compare. Everything goes through the real import services (staff list, GoPhish "Results" exports, module results)
-built in memory; a pending on-demand request waits for the CRRC. Run after ``demo_accounts``.
+built in memory; a pending on-demand request waits for the CRRC. Île-de-France and Auvergne-Rhône-Alpes get this
+year's programme too (modules, campaigns, catalogue) with nobody enrolled yet: their demo directors (from
+``demo_calls``) may join it. Run after ``demo_accounts``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from establishments.models import Establishment, Region
 from establishments.roles import Sector
 
 REGION_CODE = "76"
+OTHER_REGIONS = (("11", "Île-de-France"), ("84", "Auvergne-Rhône-Alpes"))
 CH_FINESS, EHPAD_FINESS = "110000023", "090000597"
 
 TEMPLATES = (
@@ -100,21 +103,27 @@ class Command(BaseCommand):
             services_ = (("Soins", size // 2 + 1), ("Administration", size // 3 + 1), ("Logistique", size // 6 + 1))
             self._run(peer, programme, services_, rng, today, by=None, informed=True, staff=True)
         self._request(demo[EHPAD_FINESS], programme, ehpad_director, today)
+        for code, name in OTHER_REGIONS:
+            # The other regions' demo accounts (demo_calls): their CRRC runs a programme the director may join.
+            other = Region.objects.filter(code=code).first()
+            if other is not None:
+                with transaction.atomic():
+                    self._programme(other, today.year, name)
         self.stdout.write(
             f"Programme « {programme.title} » : {programme.enrolments.count()} établissements inscrits, "
             f"{programme.campaigns.count()} campagnes trimestrielles."
         )
 
-    def _programme(self, region: Region, year: int) -> Programme:
+    def _programme(self, region: Region, year: int, name: str = "Occitanie") -> Programme:
         programme, _ = Programme.objects.update_or_create(
             region=region,
             year=year,
             defaults={
-                "title": f"Programme régional de sensibilisation {year} – Occitanie",
+                "title": f"Programme régional de sensibilisation {year} – {name}",
                 "platform_name": "GoPhish",
                 "staff_information_text": (
                     "Notre établissement participe au programme régional de sensibilisation à la cybersécurité du "
-                    "CRRC Occitanie. Votre adresse professionnelle, votre nom et votre service sont transmis au CRRC "
+                    f"CRRC {name}. Votre adresse professionnelle, votre nom et votre service sont transmis au CRRC "
                     "pour vous envoyer un module de trois minutes chaque mois et, chaque trimestre, un faux message "
                     "d'hameçonnage. Les résultats ne sont communiqués à la direction et aux relais qu'en vue d'une "
                     "formation complémentaire ; les rapports sont anonymes. Contact : le délégué à la protection des "

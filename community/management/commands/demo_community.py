@@ -4,6 +4,10 @@ Each demo account has something to do: the RSSI and the director of the CH and t
 new, register to events and answer polls; the CH relay has an invitation to accept; the CH member's request waits
 for the CRRC team, who moderate (approve it, lock or hide, the log); the EHPAD member may ask to join; the ARS
 referent follows the community as a member.
+
+The other regions' demo accounts (created by ``demo_calls``: a director and a CRRC team member in Île-de-France and
+in Auvergne-Rhône-Alpes) get their region's community too: the director is a member with a welcome thread to
+answer and a webinar to register to; the CRRC team member moderates it.
 """
 
 from django.contrib.auth import get_user_model
@@ -21,6 +25,11 @@ REGION_CODE = "76"
 SPACE_NAME = "Communauté RSSI Occitanie"
 ESMS_SPACE_NAME = "Référents ESMS Occitanie"
 CH_FINESS, EHPAD_FINESS = "110000023", "090000597"
+# (region code, space name, staff account, director account, establishment FINESS) of the other demo regions.
+OTHER_REGIONS = (
+    ("11", "Communauté RSSI Île-de-France", "crrc.idf", "direction.quinzevingts", "750000481"),
+    ("84", "Communauté RSSI Auvergne-Rhône-Alpes", "crrc.ara", "direction.pelicand", "010784312"),
+)
 OTHER_DOMAIN = "@communaute.demo.example"
 
 # Fictional RSSI and referents on real Occitanie establishments (first establishments of each sector).
@@ -40,19 +49,56 @@ def _pdf(name: str, title: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF_TEMPLATE % title.encode("ascii", "ignore"), content_type="application/pdf")
 
 
+def _other_region(code: str, name: str, staff, director, establishment) -> bool:
+    """One region's community with its director as a member: a welcome thread and a webinar (idempotent)."""
+    region = Region.objects.filter(code=code).first()
+    if region is None or Space.objects.filter(region=region, name=name).exists():
+        return False
+    space = services.create_space(region, name, description=f"Le réseau des RSSI et référents de la région {region}.")
+    now = timezone.now()
+    Member.objects.create(
+        space=space, user=director, establishment=establishment, state=Member.State.ACTIVE,
+        source=Member.Source.STAFF, joined_at=now, digest_cursor=now, function="Direction",
+    )  # fmt: skip
+    sv = viewer_for(staff, space)
+    services.upload_document(
+        sv, space.folders.get(name="Guides bonnes pratiques"), _pdf("fiches-reflexes.pdf", "Fiches reflexes"),
+        "Fiches réflexes en cas de cyberattaque", "Les premiers gestes, à imprimer pour l'accueil et la direction.",
+    )  # fmt: skip
+    services.start_thread(
+        sv, "Bienvenue dans la communauté", "Présentez-vous : votre établissement, vos projets cyber de l'année ?"
+    )
+    start = (now + timezone.timedelta(days=12)).replace(hour=14, minute=0, second=0, microsecond=0)
+    services.create_event(
+        sv, title="Webinaire : préparer l'exercice de crise cyber", kind="webinar", mode="remote",
+        link="https://visio.example.org/exercice", starts_at=start, ends_at=start + timezone.timedelta(hours=1),
+        capacity=60, description="Les kits d'exercice du CRRC et le calendrier de l'année.",
+    )  # fmt: skip
+    return True
+
+
 class Command(BaseCommand):
     help = "Crée la communauté RSSI d'Occitanie de démonstration (espaces, documents, discussions, agenda, sondages)."
+
+    def _other_regions(self, demo: dict) -> None:
+        for code, name, staff_key, director_key, finess in OTHER_REGIONS:
+            establishment = Establishment.objects.filter(finess=finess).first()
+            if establishment is None or staff_key not in demo or director_key not in demo:
+                continue  # a partial demo (tests, or demo_calls not run)
+            if _other_region(code, name, demo[staff_key], demo[director_key], establishment):
+                self.stdout.write(f"{name} : créée.")
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
         region = Region.objects.filter(code=REGION_CODE).first()
         if region is None:
             raise CommandError("Région Occitanie introuvable : lancez d'abord « manage.py demo ».")
+        User = get_user_model()
+        demo = {u.email.split("@")[0]: u for u in User.objects.filter(email__endswith="@demo.crrc.example")}
+        self._other_regions(demo)
         if Space.objects.filter(region=region, name=SPACE_NAME).exists():
             self.stdout.write("Communauté de démonstration déjà présente.")
             return
-        User = get_user_model()
-        demo = {u.email.split("@")[0]: u for u in User.objects.filter(email__endswith="@demo.crrc.example")}
         ch = Establishment.objects.filter(finess=CH_FINESS).first()
         ehpad = Establishment.objects.filter(finess=EHPAD_FINESS).first()
         staff = demo.get("equipe.crrc")

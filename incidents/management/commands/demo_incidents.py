@@ -4,7 +4,9 @@ CH de Carcassonne has an open incident (compromised mailbox) detected this morni
 rapid-response force requested: the CRRC demo account takes it. EHPAD de Luzenac had a ransomware on its
 administrative workstations three months ago, supported and closed, with its lessons learned in the action plan.
 The Occitanie CRRC gets a demonstration on-call number. Everything goes through ``incidents.services``.
-Run after ``demo_accounts``.
+The other regions' demo accounts (created by ``demo_calls``) get an incident each, so that their CRRC has one to
+take: a denial of service on the CHNO des Quinze-Vingts' website (Île-de-France) and a laptop stolen from the EHPAD
+Émile Pélicand (Auvergne-Rhône-Alpes). Run after ``demo_accounts`` and ``demo_calls``.
 """
 
 from datetime import timedelta
@@ -21,6 +23,39 @@ from incidents.models import CareImpact, Incident, RegionOnCall
 from incidents.steps import StepKind
 
 CH_FINESS, EHPAD_FINESS = "110000023", "090000597"
+# (FINESS, on-call phone of its region's CRRC, declaration): establishments of the other regions' demo accounts.
+OTHER_REGIONS = (
+    (
+        "750000481",
+        "01 00 00 00 00",
+        {
+            "title": "Déni de service sur le site internet et la prise de rendez-vous",
+            "description": (
+                "Depuis 6 h, le site et la prise de rendez-vous en ligne ne répondent plus ; l'hébergeur voit un "
+                "afflux de requêtes depuis des milliers d'adresses. Les consultations du jour sont maintenues."
+            ),
+            "hours_ago": 26,
+            "systems_affected": "Site internet, module de prise de rendez-vous",
+            "care_impact": CareImpact.DEGRADED,
+        },
+    ),
+    (
+        "010784312",
+        "04 00 00 00 00",
+        {
+            "title": "Ordinateur portable de l'infirmière coordinatrice volé",
+            "description": (
+                "Portable volé dans un véhicule de service ; il contenait des plans de soins exportés. Le disque "
+                "n'était pas chiffré. Le compte a été désactivé ce matin."
+            ),
+            "hours_ago": 9,
+            "systems_affected": "Poste nomade, messagerie",
+            "care_impact": CareImpact.NONE,
+            "personal_data": True,
+            "harm": True,
+        },
+    ),
+)
 
 
 def _member(establishment: Establishment, role: str):
@@ -57,7 +92,35 @@ class Command(BaseCommand):
         if staff and not Incident.objects.filter(establishment=ehpad).exists():
             self._closed_incident(ehpad, staff.user)
             created += 1
+        created += self._other_regions()
         self.stdout.write(f"incidents : {created} créé(s)")
+
+    def _other_regions(self) -> int:
+        """One open incident in each other demo region, declared by its director, for its CRRC to take."""
+        created = 0
+        for finess, phone, answers in OTHER_REGIONS:
+            establishment = Establishment.objects.filter(finess=finess).select_related("region").first()
+            director = _member(establishment, Role.DIRECTOR) if establishment else None
+            if director is None:
+                continue  # a partial demo (tests, or demo_calls not run): nothing to attach the incident to
+            RegionOnCall.objects.get_or_create(
+                region=establishment.region,
+                defaults={"phone": phone, "email": establishment.region.contact_email,
+                          "instructions": "Numéro de démonstration."},
+            )  # fmt: skip
+            if Incident.objects.filter(establishment=establishment).exists():
+                continue
+            answers = dict(answers)
+            detected = timezone.now() - timedelta(hours=answers.pop("hours_ago"))
+            incident = services.declare(establishment, director, services.Declaration(detected_at=detected, **answers))
+            services.mark_step_done(
+                incident.steps.get(kind=StepKind.CRISIS_CELL),
+                director,
+                detected + timedelta(hours=2),
+                "Cellule réunie.",
+            )
+            created += 1
+        return created
 
     def _open_incident(self, ch: Establishment) -> None:
         rssi = _member(ch, Role.RSSI) or _member(ch, Role.DIRECTOR)

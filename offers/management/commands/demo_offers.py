@@ -89,6 +89,10 @@ class Command(BaseCommand):
 
     def _reset(self, region) -> None:
         orders = PurchaseOrder.objects.filter(agreement__region=region)
+        # An application may point to an order as its proof of order (protected): unlink before deleting the orders.
+        from calls.models import Application
+
+        Application.objects.filter(purchase_order__in=orders).update(purchase_order=None)
         PurchaseOrderLog.objects.filter(order__in=orders).delete()
         OrderLine.objects.filter(order__in=orders).delete()
         orders.delete()
