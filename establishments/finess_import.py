@@ -193,7 +193,10 @@ class ReferenceData:
         ids: dict[str, int] = {}
         fill_siren: list[Organisation] = []
         numbers = list(wanted)
-        for chunk in _chunks(numbers, BATCH_SIZE * 5):
+        # A first load into an empty directory (the table is locked by the caller's transaction only for a large
+        # load, so this is a shortcut, not a guarantee): nothing to look up, and every id read back in one query.
+        first_load = not Organisation.objects.exists()
+        for chunk in () if first_load else _chunks(numbers, BATCH_SIZE * 5):
             for pk, number, siren in Organisation.objects.filter(_finess_in(chunk)).values_list(
                 "pk", "finess", "siren"
             ):
@@ -213,7 +216,9 @@ class ReferenceData:
                 }
             )
         bulk.upsert(Organisation, new, conflict_field="finess", all_new=True)
-        for chunk in _chunks(missing, BATCH_SIZE * 5):
+        if first_load:
+            ids.update(Organisation.objects.values_list("finess", "pk"))
+        for chunk in () if first_load else _chunks(missing, BATCH_SIZE * 5):
             ids.update(Organisation.objects.filter(_finess_in(chunk)).values_list("finess", "pk"))
         Organisation.objects.bulk_update(fill_siren, ["siren"], batch_size=BATCH_SIZE)
         return ids
@@ -398,8 +403,14 @@ def import_files(files: Sequence[FinessFile], change_reason: str = "Import FINES
         organisation_ids = refs.ensure_organisations(rows)
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
-        for batch in _chunks(rows, BATCH_SIZE * 5):
-            _compare_batch(batch, refs, organisation_ids, report, new, changed)
+        if Establishment.objects.exists():
+            for batch in _chunks(rows, BATCH_SIZE * 5):
+                _compare_batch(batch, refs, organisation_ids, report, new, changed)
+        else:  # a first load: nothing stored to compare with
+            for row in rows:
+                values = establishment_values(row, refs, organisation_ids)
+                values["finess"] = row.finess
+                new.append(values)
         now = timezone.now()
         for values in (*new, *changed):
             values["updated_at"] = now
