@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--http-seconds", type=int, default=6, help="wrk duration per page")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
-        "--sheets-batch", type=int, default=150, help="size sought for the department whose sheets form the batch"
+        "--sheets-batch", type=int, default=120, help="size sought for the department whose sheets form the batch"
     )
     parser.add_argument("--finess-rows", type=int, default=95_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=["http", "pdf", "sheets", "finess", "awareness"])
