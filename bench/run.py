@@ -390,6 +390,7 @@ def _md(results: dict) -> str:
             lines += ["", f"Scaling 1 → 2 workers: ×{sh.get('scaling_1_to_2')}; {sh['batch_note']}."]
         elif "status" in sh:
             lines.append(f"Sheets: {sh['status']}")
+    lines += _awareness_md(results.get("awareness"))
     f = results.get("finess")
     if f:
         lines += [
@@ -403,7 +404,50 @@ def _md(results: dict) -> str:
             "",
             f"Import result: {f['import_summary']}",
         ]
+        if f.get("method"):
+            lines += ["", f"Method: {f['method']} (import runs {f.get('import_runs_s')} s, COPY runs "
+                      f"{f.get('copy_runs_s')} s). Target: ratio ≤ 5."]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _awareness_md(a: dict | None) -> list[str]:
+    if not a:
+        return []
+    seed = a.get("seed", {})
+    t = seed.get("timings_s", {})
+    lines = [
+        "",
+        "## Awareness (2,000,000 phishing result events)",
+        "",
+        f"Seed: {seed.get('establishments')} enrolled establishments, {seed.get('learners')} learners, "
+        f"{seed.get('results')} results, {seed.get('events')} events (COPY, foreign keys checked and indexes built "
+        f"once): learners {t.get('learners_s')} s, results and events {t.get('results_and_events_s')} s "
+        f"(of which COPY of the events {t.get('events_copy_s')} s).",
+        "",
+        "| measure (in process) | median (ms) | queries |",
+        "|---|---|---|",
+    ]
+    for key, label in (("crrc_staff", "CRRC staff"), ("ars_reviewer", "ARS reviewer")):
+        row = a.get(f"benchmark_page_{key}")
+        if row:
+            lines.append(
+                f"| regional benchmark page (`awareness:benchmark`), {label} | {row['median_ms']} | {row['queries']} |"
+            )
+    if "one_report_ms" in a:
+        lines.append(
+            f"| one quarterly report through the pipeline (`reports.tasks._produce`) | {a['one_report_ms']} | – |"
+        )
+    b = a.get("batch")
+    if b:
+        lines += [
+            "",
+            f"Batch of a campaign's quarterly reports: {b['reports']} reports requested in {b['request_all_s']} s "
+            f"(progress poll {b['progress_poll_ms']} ms); {b['built_subset']} built one after the other at "
+            f"{b['per_report_ms']} ms each (the whole batch on one worker would take ~"
+            f"{b['whole_batch_one_worker_s_extrapolated']} s, extrapolated from that subset — the measured scaling "
+            "with workers is the establishment sheets' batch above).",
+        ]
+    return lines
 
 
 def write_results(results: dict) -> None:
