@@ -8,7 +8,8 @@
   client), median of several requests;
 * one establishment's quarterly report through the reports pipeline (``reports.tasks._produce``);
 * the batch of every report of a campaign: requesting them all (``batches.start_batch``, one ``Report`` each,
-  queued), then building a measured subset one after the other, the whole batch extrapolated and said so.
+  queued), then building the whole batch one after the other (``--awareness-reports N`` builds N of them and
+  extrapolates, said so in the results).
 
 From ``python -m bench`` (after the common seed) or alone against the current database::
 
@@ -282,7 +283,7 @@ def measure(seeded: dict, reports_subset: int, requests: int, log) -> dict:
         batch = batches.start_batch(campaign, staff)
         request_s = time.perf_counter() - started
     app.conf.task_always_eager = eager
-    ids = batch.report_ids[:reports_subset]
+    ids = batch.report_ids[:reports_subset] if reports_subset > 0 else list(batch.report_ids)  # 0: the whole batch
     started = time.perf_counter()
     for pk in ids:
         pending = Report.objects.select_related("establishment__region").get(pk=pk)
@@ -300,6 +301,8 @@ def measure(seeded: dict, reports_subset: int, requests: int, log) -> dict:
         "built_subset": len(ids),
         "per_report_ms": round(per_report * 1000),
         "whole_batch_one_worker_s_extrapolated": round(per_report * len(batch.report_ids), 1),
+        "whole_batch_measured": len(ids) == len(batch.report_ids),
+        "built_s": round(built_s, 1),
         "progress_poll_ms": round(progress_ms, 1),
     }
     log(f"  awareness: batch {out['batch']}")
@@ -315,7 +318,9 @@ def run(args, log) -> dict:
 def add_arguments(parser) -> None:
     parser.add_argument("--awareness-learners", type=int, default=50_000)
     parser.add_argument("--awareness-events", type=int, default=2_000_000)
-    parser.add_argument("--awareness-reports", type=int, default=10, help="reports of the batch built and timed")
+    parser.add_argument(
+        "--awareness-reports", type=int, default=0, help="reports of the batch built and timed (0: the whole batch)"
+    )
 
 
 def main() -> None:
@@ -324,7 +329,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.awareness", description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=50_000)
     parser.add_argument("--events", type=int, default=2_000_000)
-    parser.add_argument("--reports", type=int, default=10)
+    parser.add_argument("--reports", type=int, default=0, help="0: the whole batch")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     django.setup()
