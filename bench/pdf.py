@@ -186,72 +186,114 @@ def _start_worker(env: dict, name: str, log: Path) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
-def sheets_throughput(env: dict, per_worker: int, workdir: Path, log) -> dict:
-    """Establishment sheets through 1 then 2 workers (solo pool, one process each): reports per second."""
-    from crrc.celery import app
-    from establishments.models import Establishment, Membership
-    from establishments.roles import Role
+def _department_batch(directors: dict[int, int], target: int):
+    """The batch a CRRC runs: the sheets of one department's onboarded establishments (those with a director).
+
+    The department is the one whose number of onboarded establishments is closest to ``target`` (ties: its code),
+    so that the batch is a real one, measured whole, and its size is stated with its name.
+    """
+    from django.db.models import Count
+
+    from establishments.models import Department, Establishment
+
+    counts = (
+        Establishment.objects.filter(pk__in=list(directors))
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .order_by("department_id")
+    )
+    best = min(counts, key=lambda row: (abs(row["n"] - target), row["department_id"]))
+    department = Department.objects.select_related("region").get(pk=best["department_id"])
+    establishments = list(
+        Establishment.objects.filter(pk__in=list(directors), department=department).order_by("finess")
+    )
+    return department, establishments
+
+
+def _run_batch(env, kind, establishments, directors, workers_count: int, workdir: Path) -> dict:
+    """Queue the whole batch, then start the workers; the rate comes from the reports' own timestamps."""
+    from accounts.models import User
     from reports.models import Report
     from reports.services import request_report
+
+    users = User.objects.in_bulk({directors[est.pk] for est in establishments})
+    ids = []
+    started = time.perf_counter()
+    for est in establishments:
+        with transaction.atomic():
+            ids.append(request_report(est, kind, users[directors[est.pk]]).pk)
+    requested_s = time.perf_counter() - started
+    workers = [_start_worker(env, f"w{n}", workdir / f"worker{n}.log") for n in range(1, workers_count + 1)]
+    try:
+        deadline = time.monotonic() + 1800
+        while time.monotonic() < deadline:
+            done = Report.objects.filter(pk__in=ids, status__in=[Report.Status.DONE, Report.Status.FAILED])
+            if done.count() == len(ids):
+                break
+            time.sleep(0.5)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    rows = Report.objects.filter(pk__in=ids)
+    span = rows.aggregate(first=Min("started_at"), last=Max("finished_at"))
+    elapsed = (span["last"] - span["first"]).total_seconds() if span["first"] and span["last"] else 0
+    finished = rows.filter(status=Report.Status.DONE).count()
+    return {
+        "sheets": len(ids),
+        "done": finished,
+        "failed": rows.filter(status=Report.Status.FAILED).count(),
+        "request_all_s": round(requested_s, 1),
+        "seconds": round(elapsed, 1),
+        "reports_per_s": round(finished / elapsed, 2) if elapsed else None,
+    }
+
+
+def sheets_throughput(env: dict, target: int, workdir: Path, log) -> dict:
+    """One department's whole batch of establishment sheets through 1, then 2 workers (solo pool, one process each).
+
+    Both runs build the same batch (the reports of the first run are deleted before the second): the batch is
+    measured whole each time, nothing is extrapolated.
+    """
+    from crrc.celery import app
+    from establishments.models import Membership
+    from establishments.roles import Role
+    from reports.models import Report
 
     kind = _sheet_kind()
     if kind is None:
         return {"status": "absent (reports pipeline has no establishment sheet yet)"}
     app.control.purge()
-    total = Establishment.objects.count()
     directors = dict(
-        Membership.objects.filter(role=Role.DIRECTOR, establishment__isnull=False).values_list(
-            "establishment_id", "user_id"
-        )
+        Membership.objects.filter(role=Role.DIRECTOR, establishment__isnull=False)
+        .order_by("establishment_id", "pk")
+        .values_list("establishment_id", "user_id")
     )
-    from accounts.models import User
-
-    onboarded = Establishment.objects.filter(pk__in=list(directors)).order_by("-pk").select_related("region")
-    candidates = list(onboarded[: per_worker * 3 + 5])  # establishments with a director (the onboarded ones)
-    results, offset = {}, 0
+    department, establishments = _department_batch(directors, target)
+    log(f"  batch: {len(establishments)} sheets, the onboarded establishments of {department.code} {department.name}")
+    results = {}
     for count in (1, 2):
-        # The whole batch is queued before the workers start, so the workers never wait for the enqueuing loop;
-        # the rate is read from the reports' own timestamps (first start → last finish).
-        batch = candidates[offset : offset + per_worker * count]
-        offset += len(batch)
-        ids = []
-        for est in batch:
-            with transaction.atomic():
-                ids.append(request_report(est, kind, User.objects.get(pk=directors[est.pk])).pk)
-        workers = [_start_worker(env, f"w{n}", workdir / f"worker{n}.log") for n in range(1, count + 1)]
-        try:
-            deadline = time.monotonic() + 600
-            while time.monotonic() < deadline:
-                done = Report.objects.filter(pk__in=ids, status__in=[Report.Status.DONE, Report.Status.FAILED])
-                if done.count() == len(ids):
-                    break
-                time.sleep(0.2)
-        finally:
-            for worker in workers:
-                worker.send_signal(signal.SIGTERM)
-            for worker in workers:
-                try:
-                    worker.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-        rows = Report.objects.filter(pk__in=ids)
-        span = rows.aggregate(first=Min("started_at"), last=Max("finished_at"))
-        elapsed = (span["last"] - span["first"]).total_seconds() if span["first"] and span["last"] else 0
-        finished = rows.filter(status=Report.Status.DONE).count()
-        results[f"{count}_worker{'s' if count > 1 else ''}"] = {
-            "sheets": len(ids),
-            "done": finished,
-            "failed": rows.filter(status=Report.Status.FAILED).count(),
-            "seconds": round(elapsed, 1),
-            "reports_per_s": round(finished / elapsed, 2) if elapsed else None,
-        }
-        log(f"  {count} worker(s): {results[list(results)[-1]]}")
+        Report.objects.filter(kind=kind, establishment__in=establishments).delete()
+        results[f"{count}_worker{'s' if count > 1 else ''}"] = row = _run_batch(
+            env, kind, establishments, directors, count, workdir
+        )
+        log(f"  {count} worker(s): {row}")
     one = results.get("1_worker", {}).get("reports_per_s") or 0
     two = results.get("2_workers", {}).get("reports_per_s") or 0
     results["scaling_1_to_2"] = round(two / one, 2) if one else None
-    results["subset_note"] = (
-        f"measured subset: {per_worker} sheets with 1 worker, {2 * per_worker} with 2 workers, out of {total} "
-        f"establishments; at the 2-worker rate all {total} would take ~{round(total / two / 60, 1) if two else '?'} min"
+    results["batch"] = {
+        "department": f"{department.code} {department.name}",
+        "region": department.region.name,
+        "sheets": len(establishments),
+    }
+    results["batch_note"] = (
+        f"the batch: the establishment sheets of every onboarded establishment (with a director) of the department "
+        f"{department.code} {department.name} ({department.region.name}), {len(establishments)} sheets, built whole "
+        f"with 1 worker, then the same batch again with 2 workers"
     )
     results["cpu_cores"] = os.cpu_count()
     return results

@@ -12,6 +12,7 @@ Both readers yield the same ``FinessRow``, so validation and mapping (``establis
 """
 
 import csv
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -184,52 +185,108 @@ def header_problems(columns: Iterable[str]) -> str | None:
     )
 
 
-def row_builder(columns: Sequence[str]) -> Callable[[Sequence[object], int], FinessRow]:
-    """A function turning one record laid out as ``columns`` into a FinessRow.
+# Columns a FinessRow is built from, in the order ``row_builder`` picks them.
+_PICKED_COLUMNS: tuple[str, ...] = (
+    "nofinesset",
+    "nofinessej",
+    "rslongue",
+    "rs",
+    "adresse",
+    "numvoie",
+    "compvoie",
+    "typvoie",
+    "voie",
+    "lieuditbp",
+    "codepostal",
+    "libcommune",
+    "ligneacheminement",
+    "departement",
+    "region",
+    "telephone",
+    "categetab",
+    "libcategetab",
+    "categagretab",
+    "libcategagretab",
+    "siret",
+    "libsph",
+    "dateouv",
+    "datemaj",
+)
 
-    Column positions are resolved once per file, not once per row: this is the hot loop of a national import.
+
+def _text(value: object) -> str:
+    """A cell of a tablib record (admin import) as text: None is empty, numbers and dates as ``str()`` gives them."""
+    return "" if value is None else str(value)
+
+
+def row_builder(columns: Sequence[str]) -> Callable[[Sequence[str], int], FinessRow]:
+    """A function turning one record of strings laid out as ``columns`` into a FinessRow.
+
+    Column positions are resolved once per file, not once per row: this is the hot loop of a national import. Each
+    record is picked with one ``itemgetter`` and stripped with ``str.strip`` (both in C, no Python call per field);
+    a column the file lacks reads as the empty string appended at the end of the record.
     """
     index = {str(column).strip().lower(): position for position, column in enumerate(columns)}
-
-    def getter(column: str) -> Callable[[Sequence[object]], str]:
-        position = index.get(column)
-        if position is None:
-            return lambda fields: ""
-        return lambda fields: "" if fields[position] is None else str(fields[position]).strip()
-
-    get = {column: getter(column) for column in KNOWN_HEADER_COLUMNS}
-    street_parts = [get[column] for column in ("numvoie", "compvoie", "typvoie", "voie")]
+    missing = len(columns)  # position of the "" appended to each record
+    pick = operator.itemgetter(*(index.get(column, missing) for column in _PICKED_COLUMNS))
     has_street_parts = any(column in index for column in ("numvoie", "typvoie", "voie"))
 
-    def build(fields: Sequence[object], line: int) -> FinessRow:
-        address = get["adresse"](fields)
+    def build(fields: Sequence[str], line: int) -> FinessRow:
+        record = list(fields)
+        if len(record) != missing:  # a short record: positions past its end read as ""
+            record = record[:missing] + [""] * (missing - len(record))
+        record.append("")
+        (
+            finess,
+            finess_ej,
+            long_name,
+            name,
+            address,
+            number,
+            complement,
+            street_type,
+            street,
+            locality,
+            postal_code,
+            city,
+            routing,
+            department,
+            region,
+            phone,
+            category_code,
+            category_label,
+            aggregate_code,
+            aggregate_label,
+            siret,
+            legal_status,
+            opened_on,
+            updated_on,
+        ) = map(str.strip, pick(record))
         if not address and has_street_parts:
-            address = " ".join(part for part in (g(fields) for g in street_parts) if part)
-        locality = get["lieuditbp"](fields)
+            address = " ".join(part for part in (number, complement, street_type, street) if part)
         if locality:
             address = f"{address}, {locality}" if address else locality
-        postal_code, city = get["codepostal"](fields), get["libcommune"](fields)
         if not postal_code:
-            postal_code, _, city = get["ligneacheminement"](fields).partition(" ")
+            postal_code, _, city = routing.partition(" ")
         return FinessRow(
-            line=line,
-            finess=get["nofinesset"](fields),
-            finess_ej=get["nofinessej"](fields),
-            name=get["rslongue"](fields) or get["rs"](fields),
-            address=address,
-            postal_code=postal_code,
-            city=city.strip(),
-            department=get["departement"](fields),
-            region=get["region"](fields),
-            phone=get["telephone"](fields),
-            category_code=get["categetab"](fields),
-            category_label=get["libcategetab"](fields),
-            aggregate_code=get["categagretab"](fields),
-            aggregate_label=get["libcategagretab"](fields),
-            siret=get["siret"](fields),
-            legal_status=get["libsph"](fields),
-            opened_on=get["dateouv"](fields),
-            updated_on=get["datemaj"](fields),
+            line,
+            finess,
+            finess_ej,
+            long_name or name,
+            address,
+            postal_code,
+            city.strip(),
+            department,
+            region,
+            phone,
+            category_code,
+            category_label,
+            aggregate_code,
+            aggregate_label,
+            siret,
+            legal_status,
+            opened_on,
+            updated_on,
         )
 
     return build
@@ -237,7 +294,7 @@ def row_builder(columns: Sequence[str]) -> Callable[[Sequence[object], int], Fin
 
 def row_from_mapping(values: Mapping[str, object], line: int) -> FinessRow:
     """Build a row from a header-first record (a tablib row in the admin import)."""
-    return row_builder(list(values.keys()))(list(values.values()), line)
+    return row_builder(list(values.keys()))([_text(value) for value in values.values()], line)
 
 
 _build_etalab_row = row_builder(ETALAB_STRUCTUREET_COLUMNS)

@@ -30,7 +30,7 @@ from . import bulk
 from .finess import FINESS_TO_INSEE_DEPARTMENT, FinessFile, FinessRow
 from .models import Department, Establishment, EstablishmentCategory, Organisation
 from .nomenclature import sector_for_aggregate
-from .validators import finess_error, normalise_finess, siret_error
+from .validators import normalise_finess, normalised_finess_error, siret_error
 
 BATCH_SIZE = 2000
 # From this many new establishments, foreign keys are checked once for the whole load (see bulk.py): a national
@@ -74,9 +74,14 @@ MAX_LENGTHS = _max_lengths()
 
 
 @cache
-def _cached_finess_error(number: str) -> str | None:
-    """Legal entities repeat across their establishments: check each EJ number once per process."""
-    return finess_error(number)
+def _organisation_number(raw: str) -> tuple[str | None, str | None]:
+    """The legal entity's normalised FINESS number (None when empty) and why it is invalid (None when valid).
+
+    Legal entities repeat across their establishments (14,000 for 95,000 in the national file): each raw EJ value
+    is normalised and checked once per process.
+    """
+    number = normalise_finess(raw) or None
+    return number, normalised_finess_error(number) if number else None
 
 
 def _finess_in(numbers: Sequence[str]) -> Q:
@@ -142,10 +147,19 @@ class ReferenceData:
         }
         # Categories met in the file but not yet in the database: created by ensure_categories().
         self.pending_categories: dict[str, EstablishmentCategory] = {}
+        # The department of each raw code met so far: a hundred codes for 95,000 rows.
+        self._departments_by_raw_code: dict[str, tuple[int, int, str] | None] = {}
 
     def department(self, code: str) -> tuple[int, int, str] | None:
-        code = (code or "").strip().upper()
-        return self.departments.get(FINESS_TO_INSEE_DEPARTMENT.get(code, code))
+        try:
+            return self._departments_by_raw_code[code]
+        except KeyError:
+            pass
+        clean = (code or "").strip().upper()
+        department = self._departments_by_raw_code[code] = self.departments.get(
+            FINESS_TO_INSEE_DEPARTMENT.get(clean, clean)
+        )
+        return department
 
     def category_sector(self, code: str) -> str | None:
         if code in self.categories:
@@ -179,7 +193,10 @@ class ReferenceData:
         ids: dict[str, int] = {}
         fill_siren: list[Organisation] = []
         numbers = list(wanted)
-        for chunk in _chunks(numbers, BATCH_SIZE * 5):
+        # A first load into an empty directory (the table is locked by the caller's transaction only for a large
+        # load, so this is a shortcut, not a guarantee): nothing to look up, and every id read back in one query.
+        first_load = not Organisation.objects.exists()
+        for chunk in () if first_load else _chunks(numbers, BATCH_SIZE * 5):
             for pk, number, siren in Organisation.objects.filter(_finess_in(chunk)).values_list(
                 "pk", "finess", "siren"
             ):
@@ -199,7 +216,9 @@ class ReferenceData:
                 }
             )
         bulk.upsert(Organisation, new, conflict_field="finess", all_new=True)
-        for chunk in _chunks(missing, BATCH_SIZE * 5):
+        if first_load:
+            ids.update(Organisation.objects.values_list("finess", "pk"))
+        for chunk in () if first_load else _chunks(missing, BATCH_SIZE * 5):
             ids.update(Organisation.objects.filter(_finess_in(chunk)).values_list("finess", "pk"))
         Organisation.objects.bulk_update(fill_siren, ["siren"], batch_size=BATCH_SIZE)
         return ids
@@ -213,19 +232,16 @@ TRUNCATED_FIELDS = tuple(
 )
 
 
-def _truncate(values: dict[str, Any]) -> dict[str, Any]:
-    for name, limit in TRUNCATED_FIELDS:
-        if len(values[name]) > limit:
-            values[name] = values[name][:limit]
-    return values
-
-
 def clean_row(row: FinessRow, refs: ReferenceData, source: str = "") -> CleanRow:
-    """Validate one FINESS row and map it to establishment values; raise RowRejected with the reason in French."""
+    """Validate one FINESS row and map it to establishment values; raise RowRejected with the reason in French.
+
+    The hot loop of a national import (95,000 calls): each number is normalised and checked once, the legal entity's
+    number once per process (``_organisation_number``), the department once per code (``ReferenceData.department``).
+    """
     number = normalise_finess(row.finess)
     if not number:
         raise RowRejected("numéro FINESS géographique (nofinesset) manquant.")
-    error = finess_error(number)
+    error = normalised_finess_error(number)
     if error:
         raise RowRejected(f"numéro FINESS {row.finess} refusé : {error}")
     if not row.name:
@@ -263,12 +279,10 @@ def clean_row(row: FinessRow, refs: ReferenceData, source: str = "") -> CleanRow
             sector=sector,
         )
 
-    organisation_finess = normalise_finess(row.finess_ej) or None
-    if organisation_finess:
-        ej_error = _cached_finess_error(organisation_finess)
-        if ej_error:
-            warnings.append(f"{number} : FINESS juridique {row.finess_ej} ignoré ({ej_error})")
-            organisation_finess = None
+    organisation_finess, ej_error = _organisation_number(row.finess_ej)
+    if ej_error:
+        warnings.append(f"{number} : FINESS juridique {row.finess_ej} ignoré ({ej_error})")
+        organisation_finess = None
 
     siret = row.siret.replace(" ", "")
     siren = ""
@@ -281,42 +295,35 @@ def clean_row(row: FinessRow, refs: ReferenceData, source: str = "") -> CleanRow
         else:
             siren = siret[:9]
 
-    dates = {}
-    for name, raw, label in (
-        ("opened_on", row.opened_on, "d'ouverture"),
-        ("finess_updated_on", row.updated_on, "de mise à jour"),
-    ):
-        try:
-            dates[name] = parse_date(raw)
-        except ValueError:
-            warnings.append(f"{number} : date {label} « {raw} » illisible, ignorée.")
-            dates[name] = None
+    try:
+        opened_on = parse_date(row.opened_on)
+    except ValueError:
+        warnings.append(f"{number} : date d'ouverture « {row.opened_on} » illisible, ignorée.")
+        opened_on = None
+    try:
+        finess_updated_on = parse_date(row.updated_on)
+    except ValueError:
+        warnings.append(f"{number} : date de mise à jour « {row.updated_on} » illisible, ignorée.")
+        finess_updated_on = None
 
-    values = _truncate(
-        {
-            "name": row.name,
-            "address": row.address,
-            "postal_code": row.postal_code,
-            "city": row.city,
-            "phone": row.phone.replace(" ", ""),
-            "siret": siret,
-            "legal_status": row.legal_status,
-            **dates,
-            "sector": sector,
-            "region_id": region_id,
-            "department_id": department_id,
-        }
-    )
-    return CleanRow(
-        source=source,
-        line=row.line,
-        finess=number,
-        values=values,
-        category_code=category_code,
-        organisation_finess=organisation_finess,
-        organisation_siren=siren,
-        warnings=warnings,
-    )
+    values = {
+        "name": row.name,
+        "address": row.address,
+        "postal_code": row.postal_code,
+        "city": row.city,
+        "phone": row.phone.replace(" ", ""),
+        "siret": siret,
+        "legal_status": row.legal_status,
+        "opened_on": opened_on,
+        "finess_updated_on": finess_updated_on,
+        "sector": sector,
+        "region_id": region_id,
+        "department_id": department_id,
+    }
+    for name, limit in TRUNCATED_FIELDS:  # FINESS labels are short, but never trust a file
+        if len(values[name]) > limit:
+            values[name] = values[name][:limit]
+    return CleanRow(source, row.line, number, values, category_code, organisation_finess, siren, warnings)
 
 
 def establishment_values(row: CleanRow, refs: ReferenceData, organisation_ids: dict[str, int]) -> dict[str, Any]:
@@ -396,12 +403,22 @@ def import_files(files: Sequence[FinessFile], change_reason: str = "Import FINES
         organisation_ids = refs.ensure_organisations(rows)
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
-        for batch in _chunks(rows, BATCH_SIZE * 5):
-            _compare_batch(batch, refs, organisation_ids, report, new, changed)
+        if Establishment.objects.exists():
+            for batch in _chunks(rows, BATCH_SIZE * 5):
+                _compare_batch(batch, refs, organisation_ids, report, new, changed)
+        else:  # a first load: nothing stored to compare with
+            for row in rows:
+                values = establishment_values(row, refs, organisation_ids)
+                values["finess"] = row.finess
+                new.append(values)
         now = timezone.now()
         for values in (*new, *changed):
             values["updated_at"] = now
-        with bulk.foreign_keys_checked_once(Establishment, enabled=len(new) >= LARGE_LOAD):
+        large = len(new) >= LARGE_LOAD
+        with (
+            bulk.foreign_keys_checked_once(Establishment, enabled=large),
+            bulk.indexes_built_once(Establishment, enabled=large),
+        ):
             bulk.upsert(Establishment, new, conflict_field="finess", update_fields=UPDATE_FIELDS, all_new=True)
         bulk.upsert(Establishment, changed, conflict_field="finess", update_fields=UPDATE_FIELDS)
         _record_history(changed, change_reason, user)

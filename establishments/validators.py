@@ -12,13 +12,25 @@ from django.utils.translation import gettext_lazy as _
 
 FINESS_RE = re.compile(r"^(\d{2}|2[AB])\d{7}$")
 LA_POSTE_SIREN = "356000000"
+_CORSICA_AS_DIGITS = {"2A": "21", "2B": "22"}
 
 
 # Luhn's doubled digit, with 9 subtracted above 9, by digit (a table: the national FINESS import checks 95,000 keys).
 _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+# The same table as a character translation: ``"0123456789"`` → ``"0246813579"``, applied in C by ``str.translate``.
+_LUHN_DOUBLED_CHARS = str.maketrans("0123456789", "".join(str(value) for value in _LUHN_DOUBLED))
 
 
 def luhn_ok(digits: str) -> bool:
+    """Luhn check of a string of digits.
+
+    Why the byte sums: the national FINESS import checks ~180,000 keys (FINESS and SIRET); summing the ASCII codes
+    of the digits (minus 48 each) and doubling through a translation table keeps the whole check in C, several times
+    faster than converting each character with ``int()``. Anything but ASCII digits takes the plain path.
+    """
+    if digits.isascii() and digits.isdigit():
+        odd, even = digits[-1::-2], digits[-2::-2].translate(_LUHN_DOUBLED_CHARS)
+        return (sum(odd.encode()) + sum(even.encode()) - 48 * len(digits)) % 10 == 0
     values = [int(char) for char in digits]
     total = sum(values[-1::-2]) + sum(_LUHN_DOUBLED[value] for value in values[-2::-2])
     return total % 10 == 0
@@ -35,13 +47,17 @@ def normalise_finess(value: str) -> str:
 
 def finess_error(value: str) -> str | None:
     """Return why ``value`` is not a valid FINESS number, in French, or None when it is valid."""
-    number = normalise_finess(value)
+    return normalised_finess_error(normalise_finess(value))
+
+
+def normalised_finess_error(number: str) -> str | None:
+    """``finess_error`` of a number already through ``normalise_finess`` (the import normalises each number once)."""
     if len(number) != 9:
         return f"Le numéro FINESS doit comporter 9 caractères ({len(number)} saisis)."
     if not FINESS_RE.match(number):
         return "Le numéro FINESS ne contient que des chiffres, sauf en Corse (2A ou 2B au début)."
-    digits = number.replace("2A", "21", 1) if number.startswith("2A") else number
-    digits = digits.replace("2B", "22", 1) if number.startswith("2B") else digits
+    corsica = _CORSICA_AS_DIGITS.get(number[:2])
+    digits = corsica + number[2:] if corsica else number
     if not luhn_ok(digits):
         return "La clé de contrôle du numéro FINESS est fausse : vérifiez qu'il n'y a pas de faute de frappe."
     return None
@@ -57,10 +73,17 @@ def validate_finess(value: str) -> None:
         raise ValidationError(error, code="invalid_finess")
 
 
+_WHITESPACE = re.compile(r"\s")
+_SIRET_RE = re.compile(r"\d{14}")
+
+
 def siret_error(value: str) -> str | None:
-    number = re.sub(r"\s", "", value or "")
-    if not re.fullmatch(r"\d{14}", number):
-        return "Le SIRET doit comporter 14 chiffres."
+    if len(value or "") == 14 and value.isascii() and value.isdigit():
+        number = value  # already fourteen ASCII digits: the common case in FINESS files
+    else:
+        number = _WHITESPACE.sub("", value or "")
+        if not _SIRET_RE.fullmatch(number):
+            return "Le SIRET doit comporter 14 chiffres."
     if luhn_ok(number):
         return None
     if number.startswith(LA_POSTE_SIREN) and sum(int(c) for c in number) % 5 == 0:

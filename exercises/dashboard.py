@@ -17,13 +17,15 @@ def _exercises(scope: Scope):
 
 
 def by_level(scope: Scope) -> list[Figure]:
-    rows = {r["kit_level"]: r["n"] for r in _exercises(scope).order_by().values("kit_level").annotate(n=Count("pk"))}
+    exercises = _exercises(scope)
+    rows = {r["kit_level"]: r["n"] for r in exercises.order_by().values("kit_level").annotate(n=Count("pk"))}
     base = scope.establishments
+    # The drill-down lists the establishments of the exercises the figure counts: same scope, same period instants.
     return [
         Figure(
             str(label),
             rows.get(value, 0),
-            drilldown=base.filter(pk__in=Exercise.objects.filter(kit_level=value).values("establishment")),
+            drilldown=base.filter(pk__in=exercises.filter(kit_level=value).values("establishment")),
         )
         for value, label in KitLevel.choices
     ]

@@ -180,3 +180,33 @@ def test_each_filter_narrows_the_establishment_call_assessment_and_action_plan_f
     assert [(f.group, f.value) for f in figures["assessments.by_grid"]] == [("Soumises", 0), ("En cours", 4)]
     items = {(f.label, f.group): f.value for f in figures["action_plans.by_source"]}
     assert items[("Saisie manuelle", "En retard")] == 4 and items[("Réponse à une évaluation", "Faites")] == 4
+
+
+@pytest.mark.parametrize(
+    ("filters", "levels", "planned"),
+    [
+        ({}, {"Débutant": 2, "Intermédiaire": 1, "Confirmé": 0}, 3),
+        ({"departement": "lake"}, {"Débutant": 1, "Intermédiaire": 1, "Confirmé": 0}, 2),
+        ({"secteur": "ESMS"}, {"Débutant": 1, "Intermédiaire": 0, "Confirmé": 0}, 1),
+        ({"categorie": "ehpad"}, {"Débutant": 1, "Intermédiaire": 0, "Confirmé": 0}, 1),
+        ({"periode": "12m"}, {"Débutant": 1, "Intermédiaire": 1, "Confirmé": 0}, 2),
+    ],
+)
+def test_each_filter_narrows_the_exercise_figures(world, filters, levels, planned):
+    """The hospital plans a beginner and an intermediate exercise; the EHPAD's beginner one started 400 days ago."""
+    from exercises.choices import KitLevel
+    from tests.exercises.factories import ExerciseFactory
+
+    ExerciseFactory(establishment=world["hospital"], kit_level=KitLevel.BEGINNER)
+    ExerciseFactory(establishment=world["hospital"], kit_level=KitLevel.INTERMEDIATE)
+    ExerciseFactory(establishment=world["ehpad"], kit_level=KitLevel.BEGINNER,
+                    starts_at=timezone.now() - timedelta(days=400))  # fmt: skip
+    get = dict(filters)
+    if "departement" in get:
+        get["departement"] = world[get["departement"]].code
+    if "categorie" in get:
+        get["categorie"] = world["ehpad"].category.code
+    figures = figures_by_key(world["reviewer"], **get)
+
+    assert values(figures["exercises.by_level"]) == levels
+    assert values(figures["exercises.by_stage"])["Planifiés"] == planned

@@ -247,3 +247,36 @@ def monkeypatch_large_load(threshold: int):
     from establishments import finess_import
 
     return mock.patch.object(finess_import, "LARGE_LOAD", threshold)
+
+
+def indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'establishments_establishment' "
+            "ORDER BY indexname"
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_large_load_builds_indexes_once_and_restores_them(geo):
+    before = indexes()
+    finess_file = parse_text(as_header_csv(finess_rows(OCCITANIE)[:40]), name="extrait.csv")
+    with monkeypatch_large_load(10):
+        assert import_files([finess_file]).created == 40
+    assert indexes() == before
+    assert any("UNIQUE" in definition and "(finess)" in definition for _name, definition in before)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_large_load_with_a_duplicate_number_rolls_back_entirely(geo):
+    from django.db import IntegrityError, transaction
+
+    before = indexes()
+    region = Region.objects.get(code="76")
+    department = Department.objects.filter(region=region).first()
+    row = {"finess": "110000023", "name": "X", "region_id": region.pk, "department_id": department.pk, "sector": "ES"}
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.indexes_built_once(Establishment):
+        bulk.upsert(Establishment, [row, {**row, "name": "Y"}], conflict_field="finess", all_new=True)
+    assert indexes() == before
+    assert not Establishment.objects.exists()

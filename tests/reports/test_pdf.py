@@ -138,6 +138,11 @@ def test_establishment_sheet_prints_each_module_participation_section(participat
     participation_sections.register(
         Section("exercises", "Exercices de crise", "reports/tests/section.html", 50, broken_context)
     )
+    # A module not installed yet keeps its built-in empty state (every module of today ships its own section).
+    participation_sections.unregister("awareness")
+    participation_sections.register(
+        Section("awareness", "Sensibilisation", "establishments/participation_empty.html#awareness", 60, builtin=True)
+    )
     membership = MembershipFactory(establishment=EstablishmentFactory(name="CH de Lunel"))
     report = Report(establishment=membership.establishment, kind="establishment_sheet", requested_by=membership.user)
     document = build_establishment_sheet(report)
@@ -145,4 +150,4 @@ def test_establishment_sheet_prints_each_module_participation_section(participat
     assert "Candidatures : 2 dossier(s) pour CH de Lunel" in text
     assert "Déposer un dossier" not in text  # forms and buttons are web-only
     assert "Exercices de crise" in text and "n'a pas pu être imprimée" in text
-    assert "Pas encore de participation" in text and "Sensibilisation" in text  # built-in empty states, listed
+    assert "Pas encore de participation : Sensibilisation" in text  # built-in empty states, listed
