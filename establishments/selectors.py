@@ -138,6 +138,11 @@ class ScopeFacts:
     memberships: tuple[tuple[int, str], ...]  # (establishment id, role): direct, and through organisations
     staff: tuple[tuple[int, str], ...]  # (region id, kind) of the active staff assignments
     second_factor: bool  # a TOTP or security key is set up (the staff MFA rule)
+    organisation_member: bool = False  # an active organisation membership (even one granted no region yet)
+
+    @property
+    def has_membership(self) -> bool:
+        return bool(self.memberships) or self.organisation_member
 
     def member_ids(self, roles=None) -> list[int]:
         return sorted({pk for pk, role in self.memberships if roles is None or role in roles})
@@ -147,8 +152,8 @@ class ScopeFacts:
 
 
 def read_scope_facts(user) -> ScopeFacts:
-    """One ``UNION ALL``: direct memberships, organisation memberships × granted regions, staff assignments, and
-    the second factors. Each arm is an index lookup on the user."""
+    """One ``UNION ALL``: direct memberships, organisation memberships × granted regions, the organisation
+    memberships themselves, staff assignments, and the second factors. Each arm is an index lookup on the user."""
     from allauth.mfa.models import Authenticator
 
     from accounts.mfa import SECOND_FACTORS
@@ -160,16 +165,22 @@ def read_scope_facts(user) -> ScopeFacts:
     via_organisation = Membership.regions.through.objects.filter(
         **active, membership__organisation__establishments__region_id=F("region_id")
     ).values_list("membership__organisation__establishments__id", "membership__role", Value("m"))
+    organisations = Membership.objects.filter(user=user, is_active=True, organisation__isnull=False).values_list(
+        "organisation_id", "role", Value("o")
+    )
     staff = StaffAssignment.objects.filter(user=user, is_active=True).values_list("region_id", "kind", Value("s"))
     factors = Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).values_list(
         "user_id", "type", Value("f")
     )
-    arms = [arm.order_by() for arm in (direct, via_organisation, staff, factors)]  # the models' orderings: none
+    arms = [
+        arm.order_by() for arm in (direct, via_organisation, organisations, staff, factors)
+    ]  # the models' orderings: none
     rows = list(arms[0].union(*arms[1:], all=True).order_by())
     return ScopeFacts(
         memberships=tuple((pk, role) for pk, role, arm in rows if arm == "m"),
         staff=tuple((pk, kind) for pk, kind, arm in rows if arm == "s"),
         second_factor=any(arm == "f" for _, _, arm in rows),
+        organisation_member=any(arm == "o" for _, _, arm in rows),
     )
 
 

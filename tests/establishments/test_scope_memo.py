@@ -106,3 +106,18 @@ def test_no_memo_inside_the_requests_own_transaction():
 def test_users_outside_a_request_never_memoise():
     member, *_ = _world()
     assert scope_facts(User.objects.get(pk=member.pk)) is None
+
+
+def test_navigation_audiences_come_from_the_scope(rf, django_assert_num_queries):
+    from crrc.navigation import audiences_of
+
+    member, staff, *_ = _world()
+    lone_organisation = MembershipFactory(establishment=None, organisation=OrganisationFactory(), regions=[]).user
+    reviewer = StaffAssignmentFactory(kind=StaffKind.ARS_REVIEWER).user
+    for user in (member, staff, lone_organisation, reviewer, MembershipFactory(is_active=False).user):
+        plain, memoised = rf.get("/"), rf.get("/")
+        plain.user, memoised.user = User.objects.get(pk=user.pk), _request_user(user)
+        scope_facts(memoised.user)
+        with django_assert_num_queries(0):
+            from_scope = audiences_of(memoised)
+        assert from_scope == audiences_of(plain), user
