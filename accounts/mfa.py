@@ -21,6 +21,11 @@ def session_passed_mfa(request: HttpRequest, user) -> bool:
 
 
 def has_second_factor(user) -> bool:
+    from establishments.selectors import scope_facts
+
+    facts = scope_facts(user)  # the request's scope query also read the second factors
+    if facts is not None:
+        return facts.second_factor
     return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -72,15 +73,24 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+PLAN_PAGE_SIZE = 100  # rows per page of the plan (a large tracker still reads on one page; longer ones are paged)
+
+
 def plan(request: HttpRequest, establishment_pk: int) -> HttpResponse:
     establishment = _establishment(request, establishment_pk)
     owners = list(selectors.owner_choices(establishment))
     filters = ItemFilterForm(request.GET or None, owners=owners)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
-    items = list(selectors.filter_items(selectors.plan_items(request.user, establishment), cleaned))
+    items = selectors.filter_items(selectors.plan_items(request.user, establishment), cleaned)
+    # A plan can grow with every assessment and exercise: one page of rows at a time, the filters kept in the links.
+    page = Paginator(items, PLAN_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "establishment": establishment,
-        "items": items,
+        "items": page.object_list,
+        "page": page,
+        "query": query.urlencode(),
         "filters": filters,
         "is_filtered": any(cleaned.get(k) for k in ("status", "priority", "owner", "overdue")),
         "summary": selectors.plan_summary(request.user, establishment),

@@ -89,3 +89,16 @@ def latest(application, kind: str):
         .order_by("-created_at")
         .first()
     )
+
+
+def latest_of(application, *kinds: str) -> dict:
+    """The latest report of each kind for the application, in one query (the page shows receipt and decision)."""
+    from reports.models import Report
+
+    found = dict.fromkeys(kinds)
+    reports = Report.objects.filter(
+        establishment_id=application.establishment_id, kind__in=kinds, subject_id=application.pk
+    ).order_by("kind", "-created_at")
+    for report in reports.distinct("kind"):
+        found[report.kind] = report
+    return found

@@ -159,6 +159,8 @@ def _page_context(request: HttpRequest, application: Application, form=None) -> 
         and (application.state != State.BROUILLON or application.call.is_open())
     )
     report = eligibility.evaluate(application.call, application.establishment, application)
+    corrections = list(application.corrections.select_related("requested_by", "answered_by"))  # latest first
+    latest = documents.latest_of(application, documents.RECEIPT, documents.DECISION)
     return {
         "application": application,
         "call": application.call,
@@ -170,11 +172,11 @@ def _page_context(request: HttpRequest, application: Application, form=None) -> 
         "phases": _documents_by_phase(application, can_edit),
         "report": report,
         "missing": services.missing_items(application) if application.state == State.BROUILLON else [],
-        "open_correction": application.corrections.filter(answered_at__isnull=True).first(),
-        "corrections": list(application.corrections.select_related("requested_by", "answered_by")),
+        "open_correction": next((c for c in corrections if c.answered_at is None), None),
+        "corrections": corrections,
         "log": list(application.transitions.select_related("by")),
-        "receipt": documents.latest(application, documents.RECEIPT),
-        "decision": documents.latest(application, documents.DECISION),
+        "receipt": latest[documents.RECEIPT],
+        "decision": latest[documents.DECISION],
         "withdraw_form": WithdrawForm(),
         "correction_form": CorrectionAnswerForm(),
         "State": State,

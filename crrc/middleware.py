@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.mfa import has_second_factor, session_passed_mfa
 from accounts.mfa_setup import remember_destination
-from establishments.selectors import is_staff_user
+from establishments.selectors import is_staff_user, remember_per_request
 
 # Paths a staff user without MFA may still reach: MFA set-up itself, logout, e-mail and password management,
 # and the assets the set-up page itself loads. A redirected asset request (the region's stylesheet, the
@@ -33,6 +33,7 @@ class StaffMfaRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        remember_per_request(user)  # this request's user reads its scope once (establishments.selectors)
         if (
             user is None
             or not user.is_authenticated

@@ -68,7 +68,23 @@ def audiences_of(request: HttpRequest) -> frozenset[str]:
         return cached
     user = getattr(request, "user", None)
     result: set[str] = set()
-    if user is not None and user.is_authenticated and user.is_active:
+    from establishments.selectors import scope_facts
+
+    facts = scope_facts(user) if user is not None and user.is_authenticated and user.is_active else None
+    if facts is not None:  # the request's scope, read once (establishments.selectors): no query of its own
+        from establishments.roles import StaffKind
+
+        kinds = {kind for _, kind in facts.staff}
+        result = {
+            name
+            for name, present in (
+                ("establishment", facts.has_membership),
+                ("staff", StaffKind.CRRC_STAFF in kinds or user.is_superuser),
+                ("ars", StaffKind.ARS_REVIEWER in kinds),
+            )
+            if present
+        } or {"newcomer"}
+    elif user is not None and user.is_authenticated and user.is_active:
         from django.contrib.auth import get_user_model
         from django.db.models import Exists, OuterRef
 

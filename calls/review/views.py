@@ -4,7 +4,8 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -57,13 +58,25 @@ def _errors(error: WorkflowError) -> str:
     return " ".join(error.messages)
 
 
+def _count_of(condition: Q) -> Coalesce:
+    counted = (
+        Application.objects.filter(condition, call=OuterRef("pk"))
+        .order_by()
+        .values("call")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
+    # One count per call, each an index scan of (call, state), the states listed rather than excluded; a GROUP BY
+    # over the join grouped every application by the call's wide columns (38 ms for 20,000 applications, issue 15).
+    submitted = [state for state in State.values if state not in (State.BROUILLON, State.ABANDONNE)]
     calls = reviewable_calls(request.user).annotate(
-        submitted=Count("applications", filter=~Q(applications__state__in=[State.BROUILLON, State.ABANDONNE])),
-        to_review=Count(
-            "applications", filter=Q(applications__state__in=[State.EN_CONSTRUCTION, State.EN_INSTRUCTION])
-        ),
+        submitted=_count_of(Q(state__in=submitted)),
+        to_review=_count_of(Q(state__in=[State.EN_CONSTRUCTION, State.EN_INSTRUCTION])),
     )
     if not staff_regions(request.user).exists():
         # Not staff of any region: the review side does not exist for them.

@@ -106,7 +106,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # Persistent connections (issue 15): a new PostgreSQL connection per request is a backend fork and an
+        # authentication on every page. 60 s, checked before reuse (health checks), as Django documents for
+        # threaded servers (gunicorn gthread); Celery workers close them between tasks (close_old_connections).
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }

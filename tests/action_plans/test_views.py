@@ -243,3 +243,34 @@ def test_sort_by_deadline(client, establishment, manager, item):
     client.force_login(manager)
     text = client.get(reverse("action_plans:plan", args=[establishment.pk]), {"sort": "deadline"}).text
     assert text.index("Urgent demain") < text.index("Mettre en place des sauvegardes")
+
+
+@pytest.mark.parametrize("size", [5, 150])
+def test_plan_page_is_paginated_with_the_same_queries_at_two_sizes(
+    client, django_assert_max_num_queries, establishment, manager, size
+):
+    """Issue 15: the plan grows with every assessment and exercise; a page holds at most ``PLAN_PAGE_SIZE`` rows
+    and costs the same queries whatever the size of the plan."""
+    from action_plans.views import PLAN_PAGE_SIZE
+
+    owners = [member(establishment) for _ in range(3)]
+    plan = services.get_or_create_plan(establishment)
+    ActionItem.objects.bulk_create(
+        ActionItemFactory.build(plan=plan, owner=owners[i % 3], priority=Priority.P2) for i in range(size)
+    )
+    client.force_login(manager)
+    url = reverse("action_plans:plan", args=[establishment.pk])
+    with django_assert_max_num_queries(13):
+        response = client.get(url, {"priority": "P2", "sort": "title"})
+    rows = response.text.count('<tr id="item-')
+    assert rows == min(size, PLAN_PAGE_SIZE)
+    assert f"{size} actions affichées" in unescape(response.text)
+    if size <= PLAN_PAGE_SIZE:
+        assert 'aria-label="Pages du plan d&#x27;action"' not in response.text
+        return
+    assert "Page 1 sur 2" in response.text
+    assert 'href="?priority=P2&amp;sort=title&amp;page=2"' in response.text  # the filters kept in the pager
+    second = client.get(url, {"priority": "P2", "sort": "title", "page": 2})
+    assert second.text.count('<tr id="item-') == size - PLAN_PAGE_SIZE
+    assert "Page 2 sur 2" in second.text and 'rel="prev"' in second.text
+    assert client.get(url, {"page": "9999"}).status_code == 200  # a page past the end shows the last one

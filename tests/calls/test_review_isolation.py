@@ -116,3 +116,24 @@ def test_reviewer_list_query_count_does_not_grow(client, django_assert_max_num_q
     with django_assert_max_num_queries(30):
         response = client.get(url)
     assert response.content.decode().count("data-application=") == 40
+
+
+def test_index_counts_each_calls_applications(client, django_assert_max_num_queries):
+    """The index counts per call (one subquery each, issue 15): submitted ones, and those still to review."""
+    from calls.workflow import State
+
+    from .factories import ApplicationFactory
+
+    call = CallFactory()
+    other = CallFactory(region=call.region)
+    under_review(call)
+    under_review(call, state=State.EN_CONSTRUCTION)
+    under_review(call, state=State.ACCEPTE)
+    ApplicationFactory(call=call, state=State.BROUILLON)
+    ApplicationFactory(call=call, state=State.ABANDONNE)
+    under_review(other)
+    client.force_login(reviewer_of(call.region))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("calls_review:index"))
+    rows = {c.pk: (c.submitted, c.to_review) for c in response.context["calls"]}
+    assert rows == {call.pk: (3, 2), other.pk: (1, 1)}  # drafts and abandoned ones are not counted
