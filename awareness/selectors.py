@@ -28,6 +28,11 @@ def programmes_for(user) -> QuerySet[Programme]:
     return Programme.objects.filter(region__in=visible_regions(user)).select_related("region")
 
 
+def programmes_of(establishment: Establishment) -> QuerySet[Programme]:
+    """The programmes an establishment may join or follow: its own region's, whatever the year."""
+    return Programme.objects.filter(region_id=establishment.region_id)
+
+
 def staff_programmes(user) -> QuerySet[Programme]:
     """Programmes CRRC staff and ARS reviewers follow (their regions)."""
     return Programme.objects.filter(region__in=staff_regions(user)).select_related("region")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from crrc.ids import parse_id
 from establishments.models import Establishment
 from establishments.roles import Capability
 from establishments.selectors import can, establishments_for, member_establishments, staff_regions
@@ -59,7 +60,7 @@ def _require_results(request: HttpRequest, establishment: Establishment) -> None
 
 def _programme(establishment: Establishment, request: HttpRequest) -> Programme | None:
     year = request.GET.get("annee", "")
-    programmes = Programme.objects.filter(region_id=establishment.region_id)
+    programmes = selectors.programmes_of(establishment)
     if year.isdigit():
         return programmes.filter(year=int(year)).first()
     return services.current_programme(establishment) or programmes.order_by("-year").first()
@@ -164,7 +165,7 @@ def join(request: HttpRequest, establishment_pk: int) -> HttpResponse:
     if not selectors.can_manage_learners(request.user, establishment):
         raise PermissionDenied(_("L'inscription au programme revient au sponsor (direction) ou aux relais."))
     programme = get_object_or_404(
-        Programme.objects.filter(region_id=establishment.region_id), pk=request.POST.get("programme") or 0
+        selectors.programmes_of(establishment), pk=parse_id(request.POST.get("programme")) or 0
     )
     try:
         services.enrol(establishment, programme, by=request.user, source=EnrolmentSource.DIRECT)

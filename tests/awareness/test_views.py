@@ -39,6 +39,13 @@ def test_sponsor_joins_then_imports_learners_and_sees_them(client, establishment
     assert "ana.lopez@ch.example.org" in listing
 
 
+@pytest.mark.parametrize("value", ["abc", "", "99999999999999999999"])
+def test_joining_with_an_absurd_programme_is_404_and_enrols_nothing(client, establishment, programme, sponsor, value):
+    login(client, sponsor)
+    assert client.post(url("join", establishment), {"programme": value}).status_code == 404
+    assert not Enrolment.objects.filter(establishment=establishment).exists()
+
+
 def test_import_page_reports_rejected_lines_and_wrong_columns(client, establishment, enrolment, relay):
     login(client, relay)
     upload = SimpleUploadedFile("p.csv", csv_bytes([["email"], ["ok@x.org"], ["pas bon"]], sep=";", bom=True))
