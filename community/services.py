@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -439,7 +439,14 @@ def record_activity(space: Space, kind: str, actor, title: str, **links) -> Acti
     return activity
 
 
-def mark_read(user, activities: Iterable[Activity] | Iterable[int]) -> int:
+def mark_read(user, activities: Iterable[Activity] | Iterable[int] | QuerySet) -> int:
+    """Record that ``user`` read these items. Given a queryset (a page's items), only the unread ones are read
+    back and inserted: reading a page again is one ``SELECT`` and no write (no commit on every view)."""
+    if user is None or not user.is_authenticated:
+        return 0
+    if isinstance(activities, QuerySet):
+        unread = ~Exists(ReadMark.objects.filter(user=user, activity_id=OuterRef("pk")))
+        activities = activities.filter(unread).values_list("pk", flat=True)
     ids = [getattr(a, "pk", a) for a in activities]
     if not ids or user is None or not user.is_authenticated:
         return 0
