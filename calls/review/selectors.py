@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, QueryDict
 from django.utils import formats, timezone
@@ -235,7 +236,30 @@ def filter_form(call: Call, params: QueryDict) -> ReviewFilterForm:
 
 
 def filtered_applications(user, call: Call, form: ReviewFilterForm) -> QuerySet[Application]:
-    """The applications on screen: scope, then each filter of ``form``, then its sort."""
+    """The applications on screen: scope, then each filter of ``form``, then its sort, with their row data."""
+    return with_review_data(_filtered(user, call, form), user).order_by(*_order(form))
+
+
+def _order(form: ReviewFilterForm) -> list[str]:
+    return SORTS.get(form.cleaned_data.get("sort") or "-priority", SORTS["-priority"])[1]
+
+
+def review_page(user, call: Call, form: ReviewFilterForm, number, per_page: int) -> Page:
+    """One page of ``filtered_applications``, read in two steps: the page's ids from the filtered and sorted
+    applications alone (no row data), then the row data of those ids only.
+
+    One query with the row data joins thirteen tables for every application of the call before sorting and
+    cutting the page (PostgreSQL planned it in 60 ms and joined every row of the call, issue 15); the ids query
+    joins only what the filters and the sort need, and the rows query reads the page's rows by primary key."""
+    narrow = _filtered(user, call, form).order_by(*_order(form))
+    page = Paginator(narrow.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = {a.pk: a for a in with_review_data(reviewable_applications(user).filter(call=call, pk__in=ids), user)}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
+
+
+def _filtered(user, call: Call, form: ReviewFilterForm) -> QuerySet[Application]:
     data = form.cleaned_data
     qs = reviewable_applications(user).filter(call=call)
     if search := (data.get("q") or "").strip():
@@ -254,8 +278,7 @@ def filtered_applications(user, call: Call, form: ReviewFilterForm) -> QuerySet[
         qs = qs.filter(Exists(ReviewerAssignment.objects.filter(application=OuterRef("pk"), reviewer=user)))
     if data.get("followed"):
         qs = qs.filter(Exists(Follow.objects.filter(application=OuterRef("pk"), user=user)))
-    order = SORTS.get(data.get("sort") or "-priority", SORTS["-priority"])[1]
-    return with_review_data(qs, user).order_by(*order)
+    return qs
 
 
 def with_review_data(qs: QuerySet[Application], user) -> QuerySet[Application]:

@@ -3,7 +3,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -47,6 +46,7 @@ from .selectors import (
     ranking,
     review_application_or_404,
     review_call_or_404,
+    review_page,
     reviewable_applications,
     reviewable_calls,
 )
@@ -88,8 +88,7 @@ def _list_context(request: HttpRequest, call) -> dict:
     form = filter_form(call, request.GET)
     base = reviewable_applications(request.user).filter(call=call)
     refresh_stale(base)
-    applications = filtered_applications(request.user, call, form)
-    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = review_page(request.user, call, form, request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return {

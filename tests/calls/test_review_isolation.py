@@ -137,3 +137,33 @@ def test_index_counts_each_calls_applications(client, django_assert_max_num_quer
         response = client.get(reverse("calls_review:index"))
     rows = {c.pk: (c.submitted, c.to_review) for c in response.context["calls"]}
     assert rows == {call.pk: (3, 2), other.pk: (1, 1)}  # drafts and abandoned ones are not counted
+
+
+@pytest.mark.parametrize("size", [4, 60])
+def test_reviewer_list_pages_read_the_same_rows_in_bounded_queries(client, size, django_assert_max_num_queries):
+    """The list reads a page's ids, then those rows (issue 15): at both sizes the same bounded number of queries,
+    and the pages together show every application once, in the order of the filtered list (the exports')."""
+    from django.http import QueryDict
+
+    from calls.review.selectors import filter_form, filtered_applications
+    from calls.review.views import PAGE_SIZE
+
+    call = CallFactory()
+    reviewer = reviewer_of(call.region)
+    label = LabelFactory(call=call)
+    for i in range(size):
+        application = under_review(call, declared_risk_level=["low", "medium", "high", "critical"][i % 4])
+        if i % 2:
+            label.applications.add(application)
+            ReviewScoreFactory(application=application, reviewer=reviewer, motivation=i % 6)
+    client.force_login(reviewer)
+    url = reverse("calls_review:list", args=[call.pk]) + "?columns=reference&columns=labels&columns=motivation"
+    client.get(url)  # computes the priorities once
+    shown = []
+    for number in range(1, (size - 1) // PAGE_SIZE + 2):
+        with django_assert_max_num_queries(24):
+            response = client.get(f"{url}&page={number}")
+        shown += [a.pk for a in response.context["page"].object_list]
+    expected = filtered_applications(reviewer, call, filter_form(call, QueryDict("")))
+    assert shown == [a.pk for a in expected] and len(shown) == size
+    assert response.content.decode().count("data-application=") == size - PAGE_SIZE * (number - 1)
