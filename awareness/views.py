@@ -10,6 +10,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,7 +35,7 @@ from .forms import (
     StaffInformationForm,
     TableUploadForm,
 )
-from .models import Campaign, CampaignRequest, Programme
+from .models import Campaign, CampaignRequest, PhishingResult, Programme
 from .tabular import read_table
 
 NAMES_REFUSED = gettext_lazy(
@@ -435,10 +436,13 @@ def benchmark(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Le référentiel régional est réservé à l'équipe du CRRC et aux référents ARS."))
     selected = next((c for c in campaigns if str(c.pk) == request.GET.get("campagne")), None)
     if selected is None:
+        # EXISTS stops at a campaign's first result; the join it replaces read and sorted every result of the
+        # region's campaigns (21,600 rows, 80 ms with 200,000 results, issue 15).
+        has_results = Exists(PhishingResult.objects.filter(campaign=OuterRef("pk")))
         with_results = set(
-            Campaign.objects.filter(pk__in=[c.pk for c in campaigns], results__isnull=False).values_list(
-                "pk", flat=True
-            )
+            Campaign.objects.filter(has_results, pk__in=[c.pk for c in campaigns])
+            .order_by()
+            .values_list("pk", flat=True)
         )
         selected = next((c for c in campaigns if c.pk in with_results), campaigns[0] if campaigns else None)
     bench = stats.benchmark(selected) if selected else None
