@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community import services
-from community.models import Access, Member, ModerationLog, Post, Registration
+from community.models import Access, Member, ModerationLog, Post, ReadMark, Registration
 
 from .conftest import pdf, viewer
 from .factories import DocumentFactory, EventFactory, MemberFactory, PollFactory, ThreadFactory
@@ -255,6 +255,27 @@ def test_query_counts_do_not_grow(client, space, es_member, size, django_assert_
     for name, (url, limit) in pages.items():
         with django_assert_max_num_queries(limit):
             assert client.get(url).status_code == 200, name
+
+
+def test_reading_a_thread_again_writes_nothing(client, space, es_member):
+    """A thread's items are marked read on the first visit; a later visit reads them back and inserts nothing
+    (no commit on every view, issue 15), and a new reply is marked read on the next visit."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    author = MemberFactory(space=space, level="archived")
+    thread = services.start_thread(viewer(author.user, space), "Sujet", "Texte")
+    services.reply(viewer(author.user, space), thread, "Réponse")
+    login(client, es_member.user)
+    client.get(thread.get_absolute_url())
+    read = ReadMark.objects.filter(user=es_member.user, activity__thread=thread)
+    assert read.count() == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(thread.get_absolute_url()).status_code == 200
+    assert not [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
+    services.reply(viewer(author.user, space), thread, "Encore")
+    client.get(thread.get_absolute_url())
+    assert read.count() == 3
 
 
 def test_long_thread_is_paginated_and_a_reply_lands_on_the_last_page(client, space, es_member):
