@@ -270,3 +270,16 @@ def test_the_relay_follows_the_retraining_list_to_completion(client, establishme
     client.post(url("import_modules", establishment) + f"?annee={YEAR}", {"file": upload})
     page = html.unescape(client.get(url("retraining", establishment)).content.decode())
     assert f"Terminé le 03/02/{YEAR}" in page and page.count("À faire") == 1
+
+
+def test_benchmark_opens_on_the_newest_campaign_with_results(client, establishment, campaign, crrc_staff):
+    """Without a choice, the page shows the newest campaign that has results (an EXISTS per campaign, issue 15),
+    not a newer one still without any."""
+    from .factories import CampaignFactory
+
+    newer = CampaignFactory(programme=campaign.programme, quarter=3)
+    _populate(establishment, campaign, 2)
+    login(client, crrc_staff)
+    assert client.get(reverse("awareness:benchmark")).context["selected"] == campaign
+    _populate(establishment, newer, 1)
+    assert client.get(reverse("awareness:benchmark")).context["selected"] == newer
