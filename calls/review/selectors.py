@@ -17,8 +17,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from establishments.models import Department
-from establishments.roles import Sector
-from establishments.selectors import crrc_staff_regions, staff_regions
+from establishments.roles import Sector, StaffKind
+from establishments.selectors import scope_facts, staff_regions
 
 from ..models import Answer, Application, Call
 from ..workflow import State
@@ -38,9 +38,22 @@ def review_call_or_404(user, pk: int) -> Call:
     return call
 
 
+def serves_region(user, region_id: int | None = None, kinds: tuple[str, ...] = tuple(StaffKind.values)) -> bool:
+    """Whether the user is staff (of ``kinds``) of that region, or of any region when ``region_id`` is None.
+
+    Answered from the request's scope facts when they are read (no query: they were read once for the request
+    already), else by the same ``staff_regions`` query as before."""
+    facts = None if user.is_superuser or not (user.is_authenticated and user.is_active) else scope_facts(user)
+    if facts is not None:
+        ids = facts.region_ids(kinds)
+        return bool(ids) if region_id is None else region_id in ids
+    regions = staff_regions(user, kinds)
+    return (regions if region_id is None else regions.filter(pk=region_id)).exists()
+
+
 def may_act(user, call: Call) -> bool:
     """CRRC staff of the call's region act; ARS reviewers only read."""
-    return crrc_staff_regions(user).filter(pk=call.region_id).exists()
+    return serves_region(user, call.region_id, (StaffKind.CRRC_STAFF,))
 
 
 def reviewable_applications(user) -> QuerySet[Application]:
@@ -113,6 +126,9 @@ def _answer_value(value) -> str:
     return "" if value is None else str(value)
 
 
+STATE_LABELS = dict(State.choices)
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -132,7 +148,8 @@ BASE_COLUMNS: list[Column] = [
     ),
     Column("sector", _("Secteur"), lambda a: a.establishment.get_sector_display()),
     Column("category", _("Catégorie"), lambda a: a.establishment.category.label if a.establishment.category_id else ""),
-    Column("state", _("État"), lambda a: a.get_state_display(), "state"),
+    # The label from a dict built once (``get_state_display`` rebuilds the choices' dict on every call).
+    Column("state", _("État"), lambda a: str(STATE_LABELS.get(a.state, a.state)), "state"),
     Column("cutoff", _("Vague"), lambda a: str(a.cutoff) if a.cutoff_id else ""),
     Column("submitted_at", _("Déposé le"), lambda a: _date(a.submitted_at), "submitted_at"),
     Column("priority", _("Priorité"), lambda a: getattr(a, "priority_score", None)),

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crrc.ids import parse_id
-from establishments.selectors import staff_regions
 
 from .. import eligibility, services
 from ..models import Application
@@ -49,6 +48,7 @@ from .selectors import (
     review_page,
     reviewable_applications,
     reviewable_calls,
+    serves_region,
 )
 
 PAGE_SIZE = 50
@@ -78,7 +78,7 @@ def index(request: HttpRequest) -> HttpResponse:
         submitted=_count_of(Q(state__in=submitted)),
         to_review=_count_of(Q(state__in=[State.EN_CONSTRUCTION, State.EN_INSTRUCTION])),
     )
-    if not staff_regions(request.user).exists():
+    if not serves_region(request.user):
         # Not staff of any region: the review side does not exist for them.
         raise Http404
     return render(request, "calls/review/index.html", {"calls": calls.order_by("-opens_at")})
