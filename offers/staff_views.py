@@ -149,7 +149,7 @@ def _with_headers(headers, rows):
 @require_GET
 def needs(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _staff_campaign(request, pk)
-    keys = selectors.needs_by_key(selectors.campaign_needs(campaign))
+    keys, answered = selectors.campaign_needs_summary(campaign)
     lots = {}
     for agreement in campaign.agreements.filter(region=campaign.region_id).prefetch_related("lots"):
         for lot in agreement.lots.all():
@@ -157,7 +157,6 @@ def needs(request: HttpRequest, pk: int) -> HttpResponse:
                 lots.setdefault(lot.need_key, []).append(lot)
     for key in keys:
         key["lots"] = lots.get(key["key"], [])
-    answered = Response.objects.filter(campaign=campaign, submitted_at__isnull=False).count()
     return render(request, "offers/staff/needs.html", {"campaign": campaign, "keys": keys, "answered": answered})
 
 
