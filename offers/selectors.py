@@ -14,8 +14,8 @@ from django.db.models import Count, DecimalField, Func, Max, Q, QuerySet, Sum
 from django.urls import NoReverseMatch, reverse
 
 from establishments.models import Establishment
-from establishments.roles import Role
-from establishments.selectors import crrc_staff_regions, member_establishments, staff_regions
+from establishments.roles import Role, StaffKind
+from establishments.selectors import crrc_staff_regions, member_establishments, scope_facts, staff_regions
 
 from .models import (
     Agreement,
@@ -155,6 +155,11 @@ def ordering_establishments(user) -> QuerySet[Establishment]:
 
 
 def is_crrc_staff(user, region_id: int) -> bool:
+    """Whether the user is CRRC staff of the region: from the request's scope facts when read (no query)."""
+    if user.is_authenticated and user.is_active and not user.is_superuser:
+        facts = scope_facts(user)
+        if facts is not None:
+            return region_id in facts.region_ids((StaffKind.CRRC_STAFF,))
     return crrc_staff_regions(user).filter(pk=region_id).exists()
 
 

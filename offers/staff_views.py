@@ -13,7 +13,7 @@ import tablib
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -63,10 +63,15 @@ def campaign_answers(request: HttpRequest, pk: int) -> HttpResponse:
     form = _filter_form(request, campaign)
     filters = form.filters()
     page = Paginator(_answer_rows(campaign, filters), 50).get_page(request.GET.get("page"))
+    # Unfiltered, the pager has already counted the region's establishments; both response counts in one query.
+    establishments = page.paginator.count if not any(filters.values()) else None
     totals = {
-        "establishments": selectors.campaign_answers(campaign, {}).count(),
-        "answered": Response.objects.filter(campaign=campaign, submitted_at__isnull=False).count(),
-        "started": Response.objects.filter(campaign=campaign).count(),
+        "establishments": selectors.campaign_answers(campaign, {}).count()
+        if establishments is None
+        else establishments,
+        **Response.objects.filter(campaign=campaign).aggregate(
+            answered=Count("pk", filter=Q(submitted_at__isnull=False)), started=Count("pk")
+        ),
     }
     totals["missing"] = totals["establishments"] - totals["answered"]
     query = request.GET.copy()
