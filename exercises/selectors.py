@@ -245,17 +245,20 @@ def register_stats(qs: QuerySet[Exercise]) -> dict:
     }
 
 
-def with_labels(rows: list[Exercise]) -> list[Exercise]:
-    """``state_label`` and ``kit_level_label`` on each row, what ``get_…_display`` gives, from one lookup table.
+def with_labels(rows: list, **fields: str) -> list:
+    """``<attribute>`` on each row for ``<attribute>=<field>``: what ``get_<field>_display`` gives, from one table.
 
     ``get_FOO_display`` hashes every lazily translated label of the field's choices on each call (a translation
-    lookup per choice and row: 1,500 on the register's 100 rows); the table is built once per request.
+    lookup per choice and row: 1,500 on the register's 100 rows); the table is built once per call here.
     """
-    states = {value: str(label) for value, label in State.choices}
-    levels = {value: str(label) for value, label in KitLevel.choices}
+    if not rows:
+        return rows
+    meta = type(rows[0])._meta
+    tables = {name: {k: str(v) for k, v in meta.get_field(field).flatchoices} for name, field in fields.items()}
     for row in rows:
-        row.state_label = states.get(row.state, row.state)
-        row.kit_level_label = levels.get(row.kit_level, row.kit_level)
+        for name, field in fields.items():
+            value = getattr(row, field)
+            setattr(row, name, tables[name].get(value, value))
     return rows
 
 
@@ -272,11 +275,19 @@ def register_rows(qs: QuerySet[Exercise]) -> QuerySet[Exercise]:
 
 
 def console_data(exercise: Exercise) -> dict:
-    stimuli = list(exercise.stimuli.select_related("played_by").order_by("offset_seconds", "pk"))
+    stimuli = with_labels(
+        list(exercise.stimuli.select_related("played_by").order_by("offset_seconds", "pk")),
+        channel_label="channel",
+        recipient_cell_label="recipient_cell",
+        status_label="status",
+    )
     pending = [s for s in stimuli if s.status == StimulusStatus.PENDING]
     done = [s for s in stimuli if s.status != StimulusStatus.PENDING]
     journal = list(exercise.journal.select_related("author").order_by("-at", "-pk")[:60])
-    observations = list(exercise.observations.select_related("author", "objective").order_by("-at", "-pk")[:60])
+    observations = with_labels(
+        list(exercise.observations.select_related("author", "objective").order_by("-at", "-pk")[:60]),
+        kind_label="kind",
+    )
     elapsed = exercise.elapsed_seconds()
     return {
         "pending": pending,

@@ -658,7 +658,9 @@ def register(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Le registre régional des exercices est réservé au CRRC et à l'ARS."))
     form, filters = _register_filters(request)
     qs = selectors.register_queryset(request.user, filters)
-    rows = selectors.with_labels(list(selectors.register_rows(qs)[:100]))
+    rows = selectors.with_labels(
+        list(selectors.register_rows(qs)[:100]), state_label="state", kit_level_label="kit_level"
+    )
     stats = selectors.register_stats(qs)
     from .register_charts import register_charts
 
