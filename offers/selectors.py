@@ -8,6 +8,7 @@ published, and in full to the region's CRRC staff and ARS reviewers; rows owned 
 from __future__ import annotations
 
 import hashlib
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db.models import Count, DecimalField, Func, Max, Q, QuerySet, Sum
@@ -282,8 +283,14 @@ def needs_by_key(rows: list[dict]) -> list[dict]:
 NEEDS_CACHE_SECONDS = 15 * 60
 
 
-def campaign_needs_summary(campaign: Campaign) -> tuple[list[dict], int]:
-    """(``needs_by_key`` of the campaign, number of submitted responses), the needs read from the cache when current.
+class NeedsSummary(NamedTuple):
+    keys: list[dict]  # ``needs_by_key`` of the campaign
+    answered: int  # submitted responses
+    cache_key: str  # changes with any input of ``keys``: the page's rendered tables are cached under it too
+
+
+def campaign_needs_summary(campaign: Campaign) -> NeedsSummary:
+    """The needs per lot key of the campaign, read from the cache when current.
 
     Why a cache: the needs aggregate every submitted volume and spend (190,000 answers at national scale, 0.6-1.5 s
     of PostgreSQL however the query is written), while the inputs change rarely once answers are in. Why it is never
@@ -307,4 +314,4 @@ def campaign_needs_summary(campaign: Campaign) -> tuple[list[dict], int]:
     if keys is None:
         keys = needs_by_key(campaign_needs(campaign)) if fingerprint["answered"] else []
         cache.set(key, keys, NEEDS_CACHE_SECONDS)
-    return keys, fingerprint["answered"]
+    return NeedsSummary(keys, fingerprint["answered"], key)

@@ -8,6 +8,7 @@ agreement is a 404. ARS reviewers read the same pages; only CRRC staff send remi
 from __future__ import annotations
 
 import csv
+import hashlib
 
 import tablib
 from django.contrib import messages
@@ -154,15 +155,26 @@ def _with_headers(headers, rows):
 @require_GET
 def needs(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _staff_campaign(request, pk)
-    keys, answered = selectors.campaign_needs_summary(campaign)
+    summary = selectors.campaign_needs_summary(campaign)
     lots = {}
+    signature = []
     for agreement in campaign.agreements.filter(region=campaign.region_id).prefetch_related("lots"):
         for lot in agreement.lots.all():
             if lot.need_key:
                 lots.setdefault(lot.need_key, []).append(lot)
-    for key in keys:
+                signature.append((lot.pk, lot.need_key, lot.number, lot.title))
+    for key in summary.keys:
         key["lots"] = lots.get(key["key"], [])
-    return render(request, "offers/staff/needs.html", {"campaign": campaign, "keys": keys, "answered": answered})
+    # The tables (hundreds of formatted lines at national scale, most of the page's CPU) are cached as rendered
+    # under the needs' own key (see ``selectors.campaign_needs_summary``) plus the lots shown in the headings and
+    # the language (in the template): whatever changes the figures or the lots changes the fragment's key.
+    lots_key = hashlib.sha256(repr(signature).encode()).hexdigest()[:16]
+    return render(
+        request,
+        "offers/staff/needs.html",
+        {"campaign": campaign, "keys": summary.keys, "answered": summary.answered,
+         "fragment_key": f"{summary.cache_key}:{lots_key}", "fragment_seconds": selectors.NEEDS_CACHE_SECONDS},
+    )  # fmt: skip
 
 
 @require_GET

@@ -56,6 +56,21 @@ def test_a_new_submission_an_edited_answer_and_an_edited_question_show_at_once(c
     assert "1 réponse transmise" in fifth and "15 000" in fifth
 
 
+def test_a_renamed_lot_shows_at_once(client, staff, campaign, establishment):
+    from offers.models import Lot
+
+    from .factories import AgreementFactory, LotFactory
+
+    client.force_login(with_mfa(staff))
+    _submitted(campaign, establishment.department)
+    agreement = AgreementFactory(region=campaign.region, campaign=campaign)
+    lot = LotFactory(agreement=agreement, number=1, title="Audits organisationnels", need_key="audit")
+    assert "Lot 1 – Audits organisationnels" in _needs(client, campaign)
+    Lot.objects.filter(pk=lot.pk).update(title="Audits techniques")
+    page = _needs(client, campaign)
+    assert "Lot 1 – Audits techniques" in page and "organisationnels" not in page
+
+
 def test_needs_without_answers(client, staff, campaign):
     client.force_login(with_mfa(staff))
     assert "Aucune réponse transmise" in _needs(client, campaign)
