@@ -21,7 +21,8 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from establishments.selectors import crrc_staff_regions, establishments_for, staff_regions
+from establishments.roles import StaffKind
+from establishments.selectors import crrc_staff_regions, establishments_for, scope_facts, staff_regions
 
 from .choices import FINISHED_STATES, KitLevel, ObservationKind, State, StimulusStatus
 from .models import Exercise, Stimulus
@@ -68,8 +69,22 @@ def detail_queryset() -> QuerySet[Exercise]:
     )
 
 
+def staff_region_ids(user, kinds: tuple[str, ...] | None = None) -> list[int]:
+    """The ids of ``staff_regions(user, kinds)``: from the request's scope facts when read (no query)."""
+    if user.is_authenticated and user.is_active and not user.is_superuser:
+        facts = scope_facts(user)
+        if facts is not None:
+            return facts.region_ids(kinds)
+    regions = staff_regions(user) if kinds is None else staff_regions(user, kinds)
+    return list(regions.values_list("pk", flat=True))
+
+
 def is_staff_reader(user) -> bool:
-    return staff_regions(user).exists()
+    return bool(staff_region_ids(user))
+
+
+def is_crrc_staff_somewhere(user) -> bool:
+    return bool(staff_region_ids(user, (StaffKind.CRRC_STAFF,)))
 
 
 def can_create_somewhere(user) -> bool:
@@ -163,8 +178,7 @@ class RegisterFilters:
 
 def register_queryset(user, filters: RegisterFilters) -> QuerySet[Exercise]:
     """The region's exercises (staff and ARS reviewers only see their regions; the region filter is the scope)."""
-    regions = list(staff_regions(user).values_list("pk", flat=True))
-    qs = Exercise.objects.filter(establishment__region_id__in=regions)
+    qs = Exercise.objects.filter(establishment__region_id__in=staff_region_ids(user))
     if filters.state_group in REGISTER_GROUPS:
         qs = qs.filter(state__in=REGISTER_GROUPS[filters.state_group])
     if filters.kit_level in KitLevel.values:
@@ -191,14 +205,28 @@ def register_stats(qs: QuerySet[Exercise]) -> dict:
             filter=Q(reported_at__isnull=False, ended_at__isnull=False),
         ),
     )
-    by_level = {row["kit_level"]: row["n"] for row in qs.order_by().values("kit_level").annotate(n=Count("pk"))}
-    by_sector = list(qs.order_by().values("establishment__sector").annotate(n=Count("pk")).order_by("-n"))
-    by_department = list(
+    # The three breakdowns from one grouped query (kit level × sector × department: a few hundred rows at most),
+    # folded here rather than three GROUP BY over the same exercises.
+    by_level: dict[str, int] = {}
+    sectors: dict[str, int] = {}
+    departments: dict[tuple[str, str], int] = {}
+    for level, sector, code, name, n in (
         qs.order_by()
-        .values("establishment__department__code", "establishment__department__name")
+        .values_list(
+            "kit_level", "establishment__sector", "establishment__department__code", "establishment__department__name"
+        )
         .annotate(n=Count("pk"))
-        .order_by("establishment__department__code")
-    )
+    ):
+        by_level[level] = by_level.get(level, 0) + n
+        sectors[sector] = sectors.get(sector, 0) + n
+        departments[code, name] = departments.get((code, name), 0) + n
+    by_sector = [
+        {"establishment__sector": sector, "n": n} for sector, n in sorted(sectors.items(), key=lambda item: -item[1])
+    ]
+    by_department = [
+        {"establishment__department__code": code, "establishment__department__name": name, "n": n}
+        for (code, name), n in sorted(departments.items(), key=lambda item: (item[0][0] is None, item[0][0] or ""))
+    ]
     items = ActionItem.objects.filter(
         source_kind=SourceKind.EXERCISE_DEBRIEF,
         source_content_type=ContentType.objects.get_for_model(Exercise),
@@ -217,6 +245,23 @@ def register_stats(qs: QuerySet[Exercise]) -> dict:
     }
 
 
+def with_labels(rows: list, **fields: str) -> list:
+    """``<attribute>`` on each row for ``<attribute>=<field>``: what ``get_<field>_display`` gives, from one table.
+
+    ``get_FOO_display`` hashes every lazily translated label of the field's choices on each call (a translation
+    lookup per choice and row: 1,500 on the register's 100 rows); the table is built once per call here.
+    """
+    if not rows:
+        return rows
+    meta = type(rows[0])._meta
+    tables = {name: {k: str(v) for k, v in meta.get_field(field).flatchoices} for name, field in fields.items()}
+    for row in rows:
+        for name, field in fields.items():
+            value = getattr(row, field)
+            setattr(row, name, tables[name].get(value, value))
+    return rows
+
+
 def register_rows(qs: QuerySet[Exercise]) -> QuerySet[Exercise]:
     """One row per exercise; a multi-site exercise lists its sites (one prefetch, never one row per site)."""
     return (
@@ -230,11 +275,19 @@ def register_rows(qs: QuerySet[Exercise]) -> QuerySet[Exercise]:
 
 
 def console_data(exercise: Exercise) -> dict:
-    stimuli = list(exercise.stimuli.select_related("played_by").order_by("offset_seconds", "pk"))
+    stimuli = with_labels(
+        list(exercise.stimuli.select_related("played_by").order_by("offset_seconds", "pk")),
+        channel_label="channel",
+        recipient_cell_label="recipient_cell",
+        status_label="status",
+    )
     pending = [s for s in stimuli if s.status == StimulusStatus.PENDING]
     done = [s for s in stimuli if s.status != StimulusStatus.PENDING]
     journal = list(exercise.journal.select_related("author").order_by("-at", "-pk")[:60])
-    observations = list(exercise.observations.select_related("author", "objective").order_by("-at", "-pk")[:60])
+    observations = with_labels(
+        list(exercise.observations.select_related("author", "objective").order_by("-at", "-pk")[:60]),
+        kind_label="kind",
+    )
     elapsed = exercise.elapsed_seconds()
     return {
         "pending": pending,

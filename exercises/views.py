@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from action_plans.workflow import Priority
 from crrc.ids import parse_id
 from crrc.tenancy import get_for_user_or_404
-from establishments.selectors import crrc_staff_regions, establishments_for, staff_regions
+from establishments.selectors import establishments_for, staff_regions
 
 from . import forms, selectors, services, xlsx
 from .choices import EDITABLE_STATES, LIVE_STATES, ReactionScore, State
@@ -658,7 +658,9 @@ def register(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Le registre régional des exercices est réservé au CRRC et à l'ARS."))
     form, filters = _register_filters(request)
     qs = selectors.register_queryset(request.user, filters)
-    rows = list(selectors.register_rows(qs)[:100])
+    rows = selectors.with_labels(
+        list(selectors.register_rows(qs)[:100]), state_label="state", kit_level_label="kit_level"
+    )
     stats = selectors.register_stats(qs)
     from .register_charts import register_charts
 
@@ -671,7 +673,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "charts": register_charts(qs, filters, stats),
             "rows": rows,
             "query": request.GET.urlencode(),
-            "can_create": crrc_staff_regions(request.user).exists(),
+            "can_create": selectors.is_crrc_staff_somewhere(request.user),
         },
     )
 

@@ -7,12 +7,16 @@ published, and in full to the region's CRRC staff and ARS reviewers; rows owned 
 
 from __future__ import annotations
 
-from django.db.models import Count, DecimalField, Func, Q, QuerySet, Sum
+import hashlib
+from typing import NamedTuple
+
+from django.core.cache import cache
+from django.db.models import Count, DecimalField, Func, Max, Q, QuerySet, Sum
 from django.urls import NoReverseMatch, reverse
 
 from establishments.models import Establishment
-from establishments.roles import Role
-from establishments.selectors import crrc_staff_regions, member_establishments, staff_regions
+from establishments.roles import Role, StaffKind
+from establishments.selectors import crrc_staff_regions, member_establishments, scope_facts, staff_regions
 
 from .models import (
     Agreement,
@@ -23,6 +27,7 @@ from .models import (
     OfferStatus,
     OrderState,
     PurchaseOrder,
+    Question,
     Response,
     Subscription,
     SubscriptionState,
@@ -151,6 +156,11 @@ def ordering_establishments(user) -> QuerySet[Establishment]:
 
 
 def is_crrc_staff(user, region_id: int) -> bool:
+    """Whether the user is CRRC staff of the region: from the request's scope facts when read (no query)."""
+    if user.is_authenticated and user.is_active and not user.is_superuser:
+        facts = scope_facts(user)
+        if facts is not None:
+            return region_id in facts.region_ids((StaffKind.CRRC_STAFF,))
     return crrc_staff_regions(user).filter(pk=region_id).exists()
 
 
@@ -266,3 +276,42 @@ def needs_by_key(rows: list[dict]) -> list[dict]:
     for key in keys.values():
         key["lines"] = list(key["lines"].values())
     return list(keys.values())
+
+
+# How long cached needs may live at most: the only input their key does not carry is an establishment's sector or
+# department (changed by a FINESS import, not by the campaign), so a change there shows within this delay.
+NEEDS_CACHE_SECONDS = 15 * 60
+
+
+class NeedsSummary(NamedTuple):
+    keys: list[dict]  # ``needs_by_key`` of the campaign
+    answered: int  # submitted responses
+    cache_key: str  # changes with any input of ``keys``: the page's rendered tables are cached under it too
+
+
+def campaign_needs_summary(campaign: Campaign) -> NeedsSummary:
+    """The needs per lot key of the campaign, read from the cache when current.
+
+    Why a cache: the needs aggregate every submitted volume and spend (190,000 answers at national scale, 0.6-1.5 s
+    of PostgreSQL however the query is written), while the inputs change rarely once answers are in. Why it is never
+    stale: the key carries everything the figures depend on, read in two small queries on every request:
+    the number of submitted responses and their latest ``updated_at`` (``services.save_answers`` and
+    ``services.submit_response`` touch ``Response.updated_at`` on every write of an answer or a submission;
+    deleting a response changes the count) and the campaign's questions with their ``need_key``/``need_measure``
+    (edited in the admin). Any such write gives a new key, so the next page shows it at once; old keys expire.
+    Region-level figures: the caller has already scoped the campaign to the staff member's regions, so the key names
+    the campaign only, no user.
+    """
+    fingerprint = Response.objects.filter(campaign=campaign, submitted_at__isnull=False).aggregate(
+        answered=Count("pk"), latest=Max("updated_at")
+    )
+    questions = list(
+        Question.objects.filter(campaign=campaign).order_by("pk").values_list("pk", "need_key", "need_measure")
+    )
+    signature = hashlib.sha256(repr((fingerprint["latest"], questions)).encode()).hexdigest()[:24]
+    key = f"offers:needs:campaign:{campaign.pk}:{fingerprint['answered']}:{signature}"
+    keys = cache.get(key)
+    if keys is None:
+        keys = needs_by_key(campaign_needs(campaign)) if fingerprint["answered"] else []
+        cache.set(key, keys, NEEDS_CACHE_SECONDS)
+    return NeedsSummary(keys, fingerprint["answered"], key)

@@ -8,12 +8,13 @@ agreement is a 404. ARS reviewers read the same pages; only CRRC staff send remi
 from __future__ import annotations
 
 import csv
+import hashlib
 
 import tablib
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -63,10 +64,15 @@ def campaign_answers(request: HttpRequest, pk: int) -> HttpResponse:
     form = _filter_form(request, campaign)
     filters = form.filters()
     page = Paginator(_answer_rows(campaign, filters), 50).get_page(request.GET.get("page"))
+    # Unfiltered, the pager has already counted the region's establishments; both response counts in one query.
+    establishments = page.paginator.count if not any(filters.values()) else None
     totals = {
-        "establishments": selectors.campaign_answers(campaign, {}).count(),
-        "answered": Response.objects.filter(campaign=campaign, submitted_at__isnull=False).count(),
-        "started": Response.objects.filter(campaign=campaign).count(),
+        "establishments": selectors.campaign_answers(campaign, {}).count()
+        if establishments is None
+        else establishments,
+        **Response.objects.filter(campaign=campaign).aggregate(
+            answered=Count("pk", filter=Q(submitted_at__isnull=False)), started=Count("pk")
+        ),
     }
     totals["missing"] = totals["establishments"] - totals["answered"]
     query = request.GET.copy()
@@ -149,16 +155,26 @@ def _with_headers(headers, rows):
 @require_GET
 def needs(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _staff_campaign(request, pk)
-    keys = selectors.needs_by_key(selectors.campaign_needs(campaign))
+    summary = selectors.campaign_needs_summary(campaign)
     lots = {}
+    signature = []
     for agreement in campaign.agreements.filter(region=campaign.region_id).prefetch_related("lots"):
         for lot in agreement.lots.all():
             if lot.need_key:
                 lots.setdefault(lot.need_key, []).append(lot)
-    for key in keys:
+                signature.append((lot.pk, lot.need_key, lot.number, lot.title))
+    for key in summary.keys:
         key["lots"] = lots.get(key["key"], [])
-    answered = Response.objects.filter(campaign=campaign, submitted_at__isnull=False).count()
-    return render(request, "offers/staff/needs.html", {"campaign": campaign, "keys": keys, "answered": answered})
+    # The tables (hundreds of formatted lines at national scale, most of the page's CPU) are cached as rendered
+    # under the needs' own key (see ``selectors.campaign_needs_summary``) plus the lots shown in the headings and
+    # the language (in the template): whatever changes the figures or the lots changes the fragment's key.
+    lots_key = hashlib.sha256(repr(signature).encode()).hexdigest()[:16]
+    return render(
+        request,
+        "offers/staff/needs.html",
+        {"campaign": campaign, "keys": summary.keys, "answered": summary.answered,
+         "fragment_key": f"{summary.cache_key}:{lots_key}", "fragment_seconds": selectors.NEEDS_CACHE_SECONDS},
+    )  # fmt: skip
 
 
 @require_GET
