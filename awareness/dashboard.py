@@ -56,7 +56,7 @@ def trapped_by_quarter(scope: Scope) -> list[Figure]:
             _label(row),
             _percent(row["trapped"], row["population"]),
             unit="%",
-            drilldown=_reached(scope, row),
+            drilldown=lambda row=row: _reached(scope, row),
             missing=anonymity.masked_label(),
         )
         for row in _quarters(scope, trapped=Count("pk", filter=TRAPPED))
@@ -112,8 +112,8 @@ def enrolled_by_sector(scope: Scope) -> list[Figure]:
     labels = dict(Sector.choices)
     return [
         Figure(str(labels.get(row["establishment__sector"], row["establishment__sector"])), row["n"],
-               drilldown=scope.establishments.filter(sector=row["establishment__sector"],
-                                                     awareness_enrolment_set__is_active=True))
+               drilldown=lambda sector=row["establishment__sector"]: scope.establishments.filter(
+                   sector=sector, awareness_enrolment_set__is_active=True))
         for row in rows
     ]  # fmt: skip
 

@@ -20,7 +20,7 @@ class Panel:
     @property
     def drilldowns(self) -> list[tuple[int, registry.Figure]]:
         """(index, figure) of the figures that have a list of establishments behind them (never evaluated here)."""
-        return [(i, f) for i, f in enumerate(self.figures) if f.drilldown is not None]
+        return [(i, f) for i, f in enumerate(self.figures) if f.has_drilldown]
 
 
 def panels(scope: registry.Scope) -> list[Panel]:
@@ -43,7 +43,7 @@ def drilldown(scope: registry.Scope, key: str, index: int):
     except KeyError:
         return None, None, None
     figures = indicator.compute(scope)
-    if not 0 <= index < len(figures) or figures[index].drilldown is None:
+    if not 0 <= index < len(figures) or not figures[index].has_drilldown:
         return indicator, None, None
     figure = figures[index]
     establishments = (

@@ -28,9 +28,12 @@ def campaign_answers(scope: Scope) -> list[Figure]:
     )
     if not counts["submitted"] and not counts["started"]:
         return []
-    submitted = responses.filter(submitted_at__isnull=False).values("establishment")
+
+    def submitted():
+        return scope.establishments.filter(pk__in=responses.filter(submitted_at__isnull=False).values("establishment"))
+
     return [
-        Figure(_("Réponses transmises"), counts["submitted"], drilldown=scope.establishments.filter(pk__in=submitted)),
+        Figure(_("Réponses transmises"), counts["submitted"], drilldown=submitted),
         Figure(_("Réponses commencées, non transmises"), counts["started"]),
     ]
 
@@ -81,14 +84,23 @@ def _share(count: int, total: int) -> float | None:
     return round(count * 100 / total, 1) if total else None
 
 
+def _participation_counts(scope: Scope) -> tuple[list, dict]:
+    """(pk, title) of the regions' offers and the participating establishments of each: shared by the count and
+    the share indicators (one read for both)."""
+    offers = list(_offers(scope).order_by("order", "title").values_list("pk", "title"))
+    if not offers:
+        return offers, {}
+    rows = _participations(scope).order_by().values_list("offer").annotate(n=Count("establishment", distinct=True))
+    return offers, dict(rows)
+
+
 def _participation(scope: Scope, *, as_share: bool) -> list[Figure]:
     """One figure per offer of the regions (published or closed): participating establishments, or their share."""
-    offers = list(_offers(scope).order_by("order", "title").values_list("pk", "title"))
+    offers, counts = scope.shared("offers.participation", lambda: _participation_counts(scope))
     if not offers:
         return []
     participations = _participations(scope)
-    counts = dict(participations.order_by().values_list("offer").annotate(n=Count("establishment", distinct=True)))
-    total = scope.establishments.count()
+    total = scope.total()
     figures = []
     for pk, title in offers:
         count = counts.get(pk, 0)
@@ -97,7 +109,7 @@ def _participation(scope: Scope, *, as_share: bool) -> list[Figure]:
                 title,
                 _share(count, total) if as_share else count,
                 unit="%" if as_share else "",
-                drilldown=scope.establishments.filter(
+                drilldown=lambda pk=pk: scope.establishments.filter(
                     pk__in=participations.filter(offer_id=pk).values("establishment")
                 ),
                 missing=_("aucun établissement") if as_share else "",
@@ -134,7 +146,7 @@ def participation_by(dimension: str):
             .values("offer", "offer__title", "offer__order", f"establishment__{key}", f"establishment__{name}")
             .annotate(n=Count("establishment", distinct=True))
         )
-        totals = dict(scope.establishments.order_by().values_list(key).annotate(n=Count("pk")))
+        totals = scope.counts_by(key)
         figures = []
         for row in sorted(rows, key=lambda r: (r["offer__order"], r["offer__title"], str(r[f"establishment__{name}"]))):
             group_key = row[f"establishment__{key}"]
@@ -147,8 +159,8 @@ def participation_by(dimension: str):
                     _share(row["n"], total),
                     unit="%",
                     group=group,
-                    drilldown=scope.establishments.filter(
-                        **in_group, pk__in=participations.filter(offer_id=row["offer"]).values("establishment")
+                    drilldown=lambda in_group=in_group, offer=row["offer"]: scope.establishments.filter(
+                        **in_group, pk__in=participations.filter(offer_id=offer).values("establishment")
                     ),
                     count=row["n"],
                     total=total,
