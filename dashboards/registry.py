@@ -86,6 +86,8 @@ class Scope:
     # True when a department, sector or category filter narrows ``establishments`` below the regions': rows that
     # belong to no establishment (a CRRC staff member's post, say) count only when it is False.
     narrowed: bool = False
+    # The ids of ``regions``, when the scope read them (``dashboards.scope``): the key of the panels' cache.
+    region_ids: list[int] | None = None
     # Results shared by the indicators of one request (see ``shared``): never kept beyond the scope object.
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
