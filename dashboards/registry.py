@@ -14,6 +14,7 @@ the figures as a table); when it returns ``None`` the page shows the figures as 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -88,15 +89,29 @@ class Scope:
     narrowed: bool = False
     # The ids of ``regions``, when the scope read them (``dashboards.scope``): the key of the panels' cache.
     region_ids: list[int] | None = None
-    # Results shared by the indicators of one request (see ``shared``): never kept beyond the scope object.
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # Results shared by the indicators of one computation of the panels (see ``shared`` and ``sharing``); ``None``
+    # outside it, so that a scope kept across writes (a test, a worker) never reads a stale figure.
+    memo: dict | None = field(default=None, repr=False, compare=False)
 
     def shared(self, key, compute: Callable[[], object]):
-        """``compute()`` once per scope: indicators that read the same scan (the incidents' statistics for their
-        counts and their delays, the participation counts for the number and the share) make one query."""
+        """``compute()`` once per computation of the panels: indicators that read the same scan (the incidents'
+        statistics for their counts and their delays, the participation cells for the five offers' indicators)
+        make one query. Outside ``sharing()`` it is simply ``compute()``."""
+        if self.memo is None:
+            return compute()
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]
+
+    @contextmanager
+    def sharing(self):
+        """Share the scans between the indicators computed inside the block (the page's panels, one export)."""
+        outer = self.memo
+        self.memo = {} if outer is None else outer
+        try:
+            yield self
+        finally:
+            self.memo = outer
 
     def counts_by(self, field_name: str) -> dict:
         """{value of ``field_name``: establishments of the scope}, one ``GROUP BY`` per field and request, shared by

@@ -25,10 +25,11 @@ class Panel:
 
 def panels(scope: registry.Scope) -> list[Panel]:
     result = []
-    for indicator in registry.indicators():
-        figures = indicator.compute(scope)
-        chart = indicator.chart(figures) if indicator.chart is not None and figures else None
-        result.append(Panel(indicator, figures, chart))
+    with scope.sharing():
+        for indicator in registry.indicators():
+            figures = indicator.compute(scope)
+            chart = indicator.chart(figures) if indicator.chart is not None and figures else None
+            result.append(Panel(indicator, figures, chart))
     return result
 
 
