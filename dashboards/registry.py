@@ -89,6 +89,7 @@ class Scope:
     narrowed: bool = False
     # The ids of ``regions``, when the scope read them (``dashboards.scope``): the key of the panels' cache.
     region_ids: list[int] | None = None
+    region_names: list[str] | None = None  # their names in order of name (the page's heading)
     # Results shared by the indicators of one computation of the panels (see ``shared`` and ``sharing``); ``None``
     # outside it, so that a scope kept across writes (a test, a worker) never reads a stale figure.
     memo: dict | None = field(default=None, repr=False, compare=False)

@@ -124,7 +124,8 @@ def scope_from(user, data) -> tuple[Scope, ScopeForm]:
     data = {key: data[key] for key in FILTER_NAMES if data.get(key)} if data else {}
     # The regions' ids, read once: every indicator's scope is then ``region_id IN (…)`` with the ids written out,
     # which PostgreSQL estimates from its statistics, instead of a subquery on the staff assignments or regions.
-    region_ids = list(staff_regions(user).order_by("pk").values_list("pk", flat=True))
+    names = dict(staff_regions(user).order_by("name").values_list("pk", "name"))  # in the heading's order
+    region_ids = sorted(names)
     regions = Region.objects.filter(pk__in=region_ids)
     form = ScopeForm(data or None, regions=regions, region_count=len(region_ids))
     establishments = Establishment.objects.filter(region_id__in=region_ids)
@@ -134,6 +135,7 @@ def scope_from(user, data) -> tuple[Scope, ScopeForm]:
         data = form.cleaned_data
         if data.get("region"):
             region_ids = [data["region"].pk]
+            names = {data["region"].pk: data["region"].name}
             regions = Region.objects.filter(pk__in=region_ids)
             establishments = Establishment.objects.filter(region_id__in=region_ids)
         if data["departement"]:
@@ -144,7 +146,16 @@ def scope_from(user, data) -> tuple[Scope, ScopeForm]:
             establishments = establishments.filter(category=data["categorie"])
         narrowed = bool(data["departement"] or data["secteur"] or data["categorie"])
         start, end = period_bounds(data["periode"])
-    scope = Scope(user, regions, establishments, start, end, narrowed=narrowed, region_ids=region_ids)
+    scope = Scope(
+        user,
+        regions,
+        establishments,
+        start,
+        end,
+        narrowed=narrowed,
+        region_ids=region_ids,
+        region_names=list(names.values()),
+    )
     return scope, form
 
 
@@ -164,11 +175,13 @@ def filter_query(request) -> str:
 
 def scope_heading(scope: Scope, form: ScopeForm) -> str:
     """ "Vue nationale" when the scope covers every region, else the names of its regions."""
-    return regions_heading(scope.regions, form.several_regions)
+    return regions_heading(scope.regions, form.several_regions, names=scope.region_names)
 
 
-def regions_heading(regions, several: bool) -> str:
-    names = list(regions.order_by("name").values_list("name", flat=True))
+def regions_heading(regions, several: bool, names: list[str] | None = None) -> str:
+    """``names``: the regions' names in order of name, when the scope already read them (read here otherwise)."""
+    if names is None:
+        names = list(regions.order_by("name").values_list("name", flat=True))
     if several and len(names) > 1 and len(names) == Region.objects.count():
         return str(_("Vue nationale"))
     return ", ".join(names)
