@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,8 @@ from .registry import Scope
 from .scope import FILTER_NAMES, ScopeForm
 
 KEY_VERSION = 1
+LOCK_SECONDS = 60  # longer than any computation of the panels measured on the national data (≈ 1–5 s)
+WAIT_SECONDS = 10
 logger = logging.getLogger(__name__)
 
 
@@ -89,24 +92,57 @@ def key_for(scope: Scope, form: ScopeForm, user) -> str:
     return f"dashboards:region:v{KEY_VERSION}:{digest}"
 
 
+def _get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 — Redis down: compute live rather than fail the page
+        logger.warning("Dashboard cache unreachable, panels computed live", exc_info=True)
+        return None
+
+
+def _lock(key: str) -> bool:
+    """Take the right to compute ``key`` (``True`` also when the cache cannot be reached: compute live)."""
+    try:
+        return bool(cache.add(f"{key}:calcul", 1, LOCK_SECONDS))
+    except Exception:  # noqa: BLE001
+        return True
+
+
+def _release(key: str) -> None:
+    try:
+        cache.delete(f"{key}:calcul")
+    except Exception:  # noqa: BLE001
+        logger.warning("Dashboard cache unreachable, lock left to expire", exc_info=True)
+
+
 def panels_entry(key: str, render: Callable[[], str], *, refresh: bool = False) -> Entry:
     """The cached panels under ``key``, or ``render()`` now (and kept) when absent, expired or ``refresh``.
 
+    When an entry expires while many people look at the same dashboard, one request computes it; the others wait
+    for it (up to ``WAIT_SECONDS``, then compute it themselves) instead of running the same aggregates all at once.
     A cache that cannot be reached is not an error: the panels are then computed for this request.
     """
     ttl = seconds()
-    if ttl > 0 and not refresh:
-        try:
-            entry = cache.get(key)
-        except Exception:  # noqa: BLE001 — Redis down: compute live rather than fail the page
-            logger.warning("Dashboard cache unreachable, panels computed live", exc_info=True)
-            entry = None
+    if ttl <= 0:
+        return Entry(html=render(), computed_at=timezone.now())
+    if not refresh:
+        entry = _get(key)
         if isinstance(entry, Entry):
             return entry
-    entry = Entry(html=render(), computed_at=timezone.now())
-    if ttl > 0:
+        if not _lock(key):
+            deadline = time.monotonic() + WAIT_SECONDS
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                entry = _get(key)
+                if isinstance(entry, Entry):
+                    return entry
+    try:
+        entry = Entry(html=render(), computed_at=timezone.now())
         try:
             cache.set(key, entry, ttl)
         except Exception:  # noqa: BLE001 — the page is already computed: show it uncached
             logger.warning("Dashboard cache unreachable, panels not kept", exc_info=True)
+    finally:
+        if not refresh:
+            _release(key)
     return entry

@@ -6,6 +6,7 @@ import html
 import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
+from django.utils import timezone
 
 from dashboards import cache as dashboard_cache
 from dashboards.scope import scope_for
@@ -165,3 +166,29 @@ def test_an_unreachable_cache_computes_the_figures_live(client, monkeypatch):
     monkeypatch.setattr(dashboard_cache, "cache", Down())  # the dashboard's cache only, not the sessions'
 
     assert "Sanscache" in page_of(client)
+
+
+def test_a_request_waits_for_the_one_computing_the_same_panels_then_computes_them_itself(client, monkeypatch):
+    department = DepartmentFactory(name="Attentecache")
+    EstablishmentFactory(department=department)
+    reviewer = region_staff(department.region, kind=StaffKind.ARS_REVIEWER)
+    login(client, reviewer)
+    key = key_of(reviewer)
+    monkeypatch.setattr(dashboard_cache, "WAIT_SECONDS", 0.2)
+    cache.add(f"{key}:calcul", 1, 60)  # another request is computing these panels and never finishes
+
+    assert "Attentecache" in page_of(client)  # waited, then computed them: no page is left without figures
+    assert cache.get(key) is not None
+
+    cache.delete(key)
+    stored = dashboard_cache.Entry(html="<p>Chiffres du voisin</p>", computed_at=timezone.now())
+    calls = []
+
+    def sleep(seconds):
+        calls.append(seconds)
+        cache.set(key, stored, 60)  # the other request stores its panels while this one waits
+
+    monkeypatch.setattr(dashboard_cache.time, "sleep", sleep)
+    cache.add(f"{key}:calcul", 1, 60)
+
+    assert "Chiffres du voisin" in page_of(client) and len(calls) == 1
