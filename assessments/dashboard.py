@@ -47,12 +47,16 @@ def maturity_levels(scope: Scope) -> list[Figure]:
         label = row["level_label"] or _("Sans niveau")
         if several:
             label = f"{label} ({row['grid__title']})"
-        behind = _assessments(scope).filter(
-            state=State.SUBMITTED, grid__title=row["grid__title"], level_code=row["level_code"]
-        )
-        drilldown = scope.establishments.filter(pk__in=behind.values("establishment"))
-        figures.append(Figure(label, row["n"], drilldown=drilldown))
+        figures.append(Figure(label, row["n"], drilldown=lambda row=row: _behind_level(scope, row)))
     return figures
+
+
+def _behind_level(scope: Scope, row: dict):
+    """The establishments of the submitted assessments of one grid and level (the drill-down, built when read)."""
+    behind = _assessments(scope).filter(
+        state=State.SUBMITTED, grid__title=row["grid__title"], level_code=row["level_code"]
+    )
+    return scope.establishments.filter(pk__in=behind.values("establishment"))
 
 
 def register_indicators() -> None:

@@ -31,6 +31,23 @@ def _quarters(scope: Scope, **counts):
     )
 
 
+def _all_quarters(scope: Scope) -> list[dict]:
+    """Every count the two quarterly indicators need, in one scan of the results shared by both (the 2,000,000
+    result events are read once a request, not once an indicator)."""
+    return scope.shared(
+        "awareness.quarters",
+        lambda: list(
+            _quarters(
+                scope,
+                trapped=Count("pk", filter=TRAPPED),
+                clicked=Count("pk", filter=DELIVERED & Q(clicked=True)),
+                submitted=Count("pk", filter=DELIVERED & Q(submitted=True)),
+                reported=Count("pk", filter=DELIVERED & Q(reported=True)),
+            )
+        ),
+    )
+
+
 def _label(row: dict) -> str:
     return f"{row['campaign__programme__year']}-T{row['campaign__quarter']}"
 
@@ -56,10 +73,10 @@ def trapped_by_quarter(scope: Scope) -> list[Figure]:
             _label(row),
             _percent(row["trapped"], row["population"]),
             unit="%",
-            drilldown=_reached(scope, row),
+            drilldown=lambda row=row: _reached(scope, row),
             missing=anonymity.masked_label(),
         )
-        for row in _quarters(scope, trapped=Count("pk", filter=TRAPPED))
+        for row in _all_quarters(scope)
     ]
 
 
@@ -69,12 +86,7 @@ def _rate_series() -> tuple[tuple[str, str], ...]:
 
 def rates_by_quarter(scope: Scope) -> list[Figure]:
     """Click, submit and report rates of each quarter (one figure per rate and quarter, the rate as its group)."""
-    rows = _quarters(
-        scope,
-        clicked=Count("pk", filter=DELIVERED & Q(clicked=True)),
-        submitted=Count("pk", filter=DELIVERED & Q(submitted=True)),
-        reported=Count("pk", filter=DELIVERED & Q(reported=True)),
-    )
+    rows = _all_quarters(scope)
     return [
         Figure(
             _label(row), _percent(row[key], row["population"]), unit="%", group=name, missing=anonymity.masked_label()
@@ -112,8 +124,8 @@ def enrolled_by_sector(scope: Scope) -> list[Figure]:
     labels = dict(Sector.choices)
     return [
         Figure(str(labels.get(row["establishment__sector"], row["establishment__sector"])), row["n"],
-               drilldown=scope.establishments.filter(sector=row["establishment__sector"],
-                                                     awareness_enrolment_set__is_active=True))
+               drilldown=lambda sector=row["establishment__sector"]: scope.establishments.filter(
+                   sector=sector, awareness_enrolment_set__is_active=True))
         for row in rows
     ]  # fmt: skip
 

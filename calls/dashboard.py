@@ -22,7 +22,7 @@ def by_state(scope: Scope) -> list[Figure]:
         Figure(
             str(label),
             counts[state],
-            drilldown=scope.establishments.filter(
+            drilldown=lambda state=state: scope.establishments.filter(
                 pk__in=_applications(scope).filter(state=state).values("establishment")
             ),
         )

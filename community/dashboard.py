@@ -20,7 +20,7 @@ def participation(scope: Scope) -> list[Figure]:
     )
     taking_part = Establishment.objects.filter(pk__in=members.values("establishment_id"))
     return [
-        Figure(_("Établissements représentés dans la communauté"), taking_part.count(), drilldown=taking_part),
+        Figure(_("Établissements représentés dans la communauté"), taking_part.count(), drilldown=lambda: taking_part),
         Figure(_("Membres actifs"), members.values("user_id").distinct().count()),
     ]
 

@@ -14,7 +14,8 @@ the figures as a table); when it returns ``None`` the page shows the figures as 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,18 +24,48 @@ from django.db.models import QuerySet
 Number = int | float | Decimal
 
 
+class _LazyDrilldown:
+    """The ``drilldown`` of a figure: a queryset, or a callable that builds it, called on first access only.
+
+    Building a queryset whose filter holds subqueries costs the ORM a clone and a relabel of each one: on the
+    national data the dashboard builds hundreds of them (one per offer and department, say) for a page that shows
+    none, since a drill-down is opened on its own page. ``lambda: queryset`` defers that work until it is read;
+    ``Figure.has_drilldown`` answers "is there a list behind this figure?" without building it.
+    """
+
+    def __set_name__(self, owner, name):
+        self.attribute = f"_{name}"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return None  # the dataclass default
+        value = obj.__dict__.get(self.attribute)
+        if value is not None and not isinstance(value, QuerySet) and callable(value):
+            value = obj.__dict__[self.attribute] = value()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.attribute] = value
+
+
 @dataclass
 class Figure:
     """One figure: ``label`` (a category), its ``value`` and unit; ``group`` names the series in a stacked chart;
-    ``drilldown`` is the lazy queryset of the establishments behind the figure (not evaluated here)."""
+    ``drilldown`` is the lazy queryset of the establishments behind the figure (not evaluated here), or a callable
+    returning it (not even built until read)."""
 
     label: str
     value: Number | None
     unit: str = ""
-    drilldown: QuerySet | None = None
+    drilldown: QuerySet | Callable[[], QuerySet] | None = _LazyDrilldown()
     group: str = ""
     # What a ``None`` value means to the reader (e.g. "moins de 5 personnes"); an em dash when not said.
     missing: str = ""
+
+    @property
+    def has_drilldown(self) -> bool:
+        """Whether a list of establishments stands behind the figure, without building its queryset."""
+        return self.__dict__.get("_drilldown") is not None
 
     @property
     def display(self) -> str:
@@ -56,6 +87,48 @@ class Scope:
     # True when a department, sector or category filter narrows ``establishments`` below the regions': rows that
     # belong to no establishment (a CRRC staff member's post, say) count only when it is False.
     narrowed: bool = False
+    # The ids of ``regions``, when the scope read them (``dashboards.scope``): the key of the panels' cache.
+    region_ids: list[int] | None = None
+    region_names: list[str] | None = None  # their names in order of name (the page's heading)
+    # Results shared by the indicators of one computation of the panels (see ``shared`` and ``sharing``); ``None``
+    # outside it, so that a scope kept across writes (a test, a worker) never reads a stale figure.
+    memo: dict | None = field(default=None, repr=False, compare=False)
+
+    def shared(self, key, compute: Callable[[], object]):
+        """``compute()`` once per computation of the panels: indicators that read the same scan (the incidents'
+        statistics for their counts and their delays, the participation cells for the five offers' indicators)
+        make one query. Outside ``sharing()`` it is simply ``compute()``."""
+        if self.memo is None:
+            return compute()
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+    @contextmanager
+    def sharing(self):
+        """Share the scans between the indicators computed inside the block (the page's panels, one export)."""
+        outer = self.memo
+        self.memo = {} if outer is None else outer
+        try:
+            yield self
+        finally:
+            self.memo = outer
+
+    def counts_by(self, field_name: str) -> dict:
+        """{value of ``field_name``: establishments of the scope}, one ``GROUP BY`` per field and request, shared by
+        the indicators that count establishments per sector, department or category (and divide by them)."""
+
+        def count():
+            from django.db.models import Count
+
+            rows = self.establishments.order_by().values_list(field_name).annotate(n=Count("pk"))
+            return dict(rows)
+
+        return self.shared(("counts_by", field_name), count)
+
+    def total(self) -> int:
+        """The number of establishments in the scope (the sum of the per-sector counts: no extra query)."""
+        return sum(self.counts_by("sector").values())
 
     def in_period(self, queryset: QuerySet, field: str) -> QuerySet:
         """``queryset`` limited to rows whose ``field`` falls in the chosen period (all rows when none is chosen)."""

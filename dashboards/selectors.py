@@ -20,15 +20,16 @@ class Panel:
     @property
     def drilldowns(self) -> list[tuple[int, registry.Figure]]:
         """(index, figure) of the figures that have a list of establishments behind them (never evaluated here)."""
-        return [(i, f) for i, f in enumerate(self.figures) if f.drilldown is not None]
+        return [(i, f) for i, f in enumerate(self.figures) if f.has_drilldown]
 
 
 def panels(scope: registry.Scope) -> list[Panel]:
     result = []
-    for indicator in registry.indicators():
-        figures = indicator.compute(scope)
-        chart = indicator.chart(figures) if indicator.chart is not None and figures else None
-        result.append(Panel(indicator, figures, chart))
+    with scope.sharing():
+        for indicator in registry.indicators():
+            figures = indicator.compute(scope)
+            chart = indicator.chart(figures) if indicator.chart is not None and figures else None
+            result.append(Panel(indicator, figures, chart))
     return result
 
 
@@ -43,7 +44,7 @@ def drilldown(scope: registry.Scope, key: str, index: int):
     except KeyError:
         return None, None, None
     figures = indicator.compute(scope)
-    if not 0 <= index < len(figures) or figures[index].drilldown is None:
+    if not 0 <= index < len(figures) or not figures[index].has_drilldown:
         return indicator, None, None
     figure = figures[index]
     establishments = (

@@ -5,11 +5,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from establishments.roles import Sector
 
+from . import cache as dashboard_cache
 from . import exports, selectors
 from .documents import DASHBOARD_REPORT, YEARLY_SUMMARY_REPORT
 from .scope import filter_query, filter_values, regions_heading, scope_for, scope_heading
@@ -20,22 +24,39 @@ DRILLDOWN_PAGE_SIZE = 50
 
 def _scope_or_404(request: HttpRequest):
     scope, form = scope_for(request)
-    if not scope.regions.exists():
+    if not form.region_count:
         # Not staff or reviewer of any region: the dashboard does not exist for them.
         raise Http404
     return scope, form
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def region(request: HttpRequest) -> HttpResponse:
+    """The dashboard. Its panels come from a short-lived cache (``dashboards.cache``): the page says when they were
+    computed, and a POST (the "Actualiser les chiffres" button) recomputes them at once, then shows them."""
     scope, form = _scope_or_404(request)
+    query = filter_query(request)
+    key = dashboard_cache.key_for(scope, form, request.user)
+
+    def render_panels() -> str:
+        return render_to_string(
+            "dashboards/_panels.html", {"panels": selectors.panels(scope), "query": query}, request=request
+        )
+
+    if request.method == "POST":
+        dashboard_cache.panels_entry(key, render_panels, refresh=True)
+        return redirect(f"{reverse('dashboards:region')}{'?' + query if query else ''}")
+    entry = dashboard_cache.panels_entry(key, render_panels)
+    form.read_choices()
     return render(
         request,
         "dashboards/region.html",
         {
             "form": form,
             "heading": scope_heading(scope, form),
-            "panels": selectors.panels(scope),
-            "query": filter_query(request),
+            "panels_html": mark_safe(entry.html),  # noqa: S308 — rendered (and escaped) by our own template above
+            "computed_at": entry.computed_at,
+            "query": query,
         },
     )
 

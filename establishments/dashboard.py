@@ -13,12 +13,14 @@ from .roles import Role, Sector
 
 def by_sector(scope: Scope) -> list[Figure]:
     labels = dict(Sector.choices)
-    rows = scope.establishments.order_by().values("sector").annotate(n=Count("id")).order_by("sector")
+    counts = scope.counts_by("sector")
     return [
         Figure(
-            str(labels.get(r["sector"], r["sector"])), r["n"], drilldown=scope.establishments.filter(sector=r["sector"])
+            str(labels.get(sector, sector)),
+            counts[sector],
+            drilldown=lambda sector=sector: scope.establishments.filter(sector=sector),
         )
-        for r in rows
+        for sector in sorted(counts, key=lambda s: (s is None, s or ""))
     ]
 
 
@@ -33,7 +35,7 @@ def by_department(scope: Scope) -> list[Figure]:
         Figure(
             f"{r['department__code']} – {r['department__name']}",
             r["n"],
-            drilldown=scope.establishments.filter(department_id=r["department_id"]),
+            drilldown=lambda pk=r["department_id"]: scope.establishments.filter(department_id=pk),
         )
         for r in rows
     ]
@@ -58,12 +60,12 @@ def onboarding(scope: Scope) -> list[Figure]:
         Figure(
             _("Établissements rattachés (au moins un membre)"),
             totals["joined"],
-            drilldown=scope.establishments.filter(pk__in=joined),
+            drilldown=lambda: scope.establishments.filter(pk__in=joined),
         ),
         Figure(
             _("Établissements sans membre"),
             totals["total"] - totals["joined"],
-            drilldown=scope.establishments.exclude(pk__in=joined),
+            drilldown=lambda: scope.establishments.exclude(pk__in=joined),
         ),
     ]
 

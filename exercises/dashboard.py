@@ -25,7 +25,7 @@ def by_level(scope: Scope) -> list[Figure]:
         Figure(
             str(label),
             rows.get(value, 0),
-            drilldown=base.filter(pk__in=exercises.filter(kit_level=value).values("establishment")),
+            drilldown=lambda value=value: base.filter(pk__in=exercises.filter(kit_level=value).values("establishment")),
         )
         for value, label in KitLevel.choices
     ]

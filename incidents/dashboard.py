@@ -23,27 +23,36 @@ def _hours(delay) -> float | None:
     return None if delay is None else round(delay.total_seconds() / 3600, 1)
 
 
+def _statistics(scope: Scope) -> dict:
+    """The incidents' statistics of the scope, read once for both indicators (counts and delays)."""
+    return scope.shared("incidents.statistics", lambda: statistics(scope.establishments, scope.start, scope.end))
+
+
 def activity(scope: Scope) -> list[Figure]:
     incidents = scope.in_period(Incident.objects.filter(establishment__in=scope.establishments), "detected_at")
-    figures = statistics(scope.establishments, scope.start, scope.end)
+    figures = _statistics(scope)
 
     def behind(queryset) -> object:
         return Establishment.objects.filter(pk__in=queryset.values("establishment_id"))
 
     return [
-        Figure(_("Incidents déclarés"), figures["total"], drilldown=behind(incidents)),
-        Figure(_("Incidents en cours"), figures["open"], drilldown=behind(incidents.filter(state__in=OPEN_STATES))),
+        Figure(_("Incidents déclarés"), figures["total"], drilldown=lambda: behind(incidents)),
+        Figure(
+            _("Incidents en cours"),
+            figures["open"],
+            drilldown=lambda: behind(incidents.filter(state__in=OPEN_STATES)),
+        ),
         Figure(
             _("Activations de la force d'intervention rapide"),
             figures["rapid_response"],
-            drilldown=behind(incidents.filter(rapid_response_requested_at__isnull=False)),
+            drilldown=lambda: behind(incidents.filter(rapid_response_requested_at__isnull=False)),
         ),
         Figure(_("Heures d'appui du CRRC"), float(figures["hours"]), unit="h"),
     ]
 
 
 def delays(scope: Scope) -> list[Figure]:
-    figures = statistics(scope.establishments, scope.start, scope.end)
+    figures = _statistics(scope)
     return [
         Figure(_("Détection → déclaration sur le portail national"), _hours(figures["declaration_delay"]), unit="h"),
         Figure(_("Détection → prise en charge par le CRRC"), _hours(figures["support_delay"]), unit="h"),

@@ -28,9 +28,12 @@ def campaign_answers(scope: Scope) -> list[Figure]:
     )
     if not counts["submitted"] and not counts["started"]:
         return []
-    submitted = responses.filter(submitted_at__isnull=False).values("establishment")
+
+    def submitted():
+        return scope.establishments.filter(pk__in=responses.filter(submitted_at__isnull=False).values("establishment"))
+
     return [
-        Figure(_("Réponses transmises"), counts["submitted"], drilldown=scope.establishments.filter(pk__in=submitted)),
+        Figure(_("Réponses transmises"), counts["submitted"], drilldown=submitted),
         Figure(_("Réponses commencées, non transmises"), counts["started"]),
     ]
 
@@ -81,14 +84,26 @@ def _share(count: int, total: int) -> float | None:
     return round(count * 100 / total, 1) if total else None
 
 
+def _participation_counts(scope: Scope) -> tuple[list, dict]:
+    """(pk, title) of the regions' offers and the participating establishments of each: shared by the count and
+    the share indicators (one read for both)."""
+    offers = list(_offers(scope).order_by("order", "title").values_list("pk", "title"))
+    if not offers:
+        return offers, {}
+    # Summed from the breakdowns' cells: an establishment lies in one cell of each offer (one scan for all five).
+    counts: dict[int, int] = {}
+    for cell in _participation_cells(scope):
+        counts[cell["offer"]] = counts.get(cell["offer"], 0) + cell["n"]
+    return offers, counts
+
+
 def _participation(scope: Scope, *, as_share: bool) -> list[Figure]:
     """One figure per offer of the regions (published or closed): participating establishments, or their share."""
-    offers = list(_offers(scope).order_by("order", "title").values_list("pk", "title"))
+    offers, counts = scope.shared("offers.participation", lambda: _participation_counts(scope))
     if not offers:
         return []
     participations = _participations(scope)
-    counts = dict(participations.order_by().values_list("offer").annotate(n=Count("establishment", distinct=True)))
-    total = scope.establishments.count()
+    total = scope.total()
     figures = []
     for pk, title in offers:
         count = counts.get(pk, 0)
@@ -97,7 +112,7 @@ def _participation(scope: Scope, *, as_share: bool) -> list[Figure]:
                 title,
                 _share(count, total) if as_share else count,
                 unit="%" if as_share else "",
-                drilldown=scope.establishments.filter(
+                drilldown=lambda pk=pk: scope.establishments.filter(
                     pk__in=participations.filter(offer_id=pk).values("establishment")
                 ),
                 missing=_("aucun établissement") if as_share else "",
@@ -116,9 +131,52 @@ def participation_share(scope: Scope) -> list[Figure]:
     return _participation(scope, as_share=True)
 
 
+# The columns of an establishment that the breakdowns group on, with what names them (``BREAKDOWNS``).
+_CELL = (
+    "offer",
+    "offer__title",
+    "offer__order",
+    *(f"establishment__{f}" for pair in BREAKDOWNS.values() for f in pair),
+)
+
+
+def _participation_cells(scope: Scope) -> list[dict]:
+    """Participating establishments per offer × sector × department × category, in one scan of the subscriptions
+    shared by the three breakdowns (one scan instead of three). An establishment has one sector, one department
+    and one category, so it lies in exactly one cell of an offer: summing the cells of a sector (or department, or
+    category) gives that group's distinct establishments, as a ``COUNT(DISTINCT …)`` per breakdown would."""
+
+    def read():
+        rows = _participations(scope).order_by().values(*dict.fromkeys(_CELL))
+        return list(rows.annotate(n=Count("establishment", distinct=True)))
+
+    return scope.shared("offers.participation_cells", read)
+
+
+def _cells_by(scope: Scope, key: str, name: str) -> list[dict]:
+    """The cells summed per offer and ``establishment__<key>`` (with the offer's title and order, the group's name)."""
+    grouped: dict[tuple, dict] = {}
+    for cell in _participation_cells(scope):
+        group = (cell["offer"], cell[f"establishment__{key}"])
+        row = grouped.get(group)
+        if row is None:
+            grouped[group] = {
+                "offer": cell["offer"],
+                "offer__title": cell["offer__title"],
+                "offer__order": cell["offer__order"],
+                f"establishment__{key}": cell[f"establishment__{key}"],
+                f"establishment__{name}": cell[f"establishment__{name}"],
+                "n": cell["n"],
+            }
+        else:
+            row["n"] += cell["n"]
+    return list(grouped.values())
+
+
 def participation_by(dimension: str):
     """Participation in each offer per sector, department or FINESS category: the share of that group's
-    establishments in the scope (groups with at least one participant). Two queries, whatever the data."""
+    establishments in the scope (groups with at least one participant). The subscriptions are read once for the
+    three breakdowns (``_participation_cells``), the groups' sizes once per breakdown (``Scope.counts_by``)."""
     key, name = BREAKDOWNS[dimension]
     sectors = dict(Sector.choices)
 
@@ -129,12 +187,8 @@ def participation_by(dimension: str):
 
     def compute(scope: Scope) -> list[Figure]:
         participations = _participations(scope)
-        rows = (
-            participations.order_by()
-            .values("offer", "offer__title", "offer__order", f"establishment__{key}", f"establishment__{name}")
-            .annotate(n=Count("establishment", distinct=True))
-        )
-        totals = dict(scope.establishments.order_by().values_list(key).annotate(n=Count("pk")))
+        rows = _cells_by(scope, key, name)
+        totals = scope.counts_by(key)
         figures = []
         for row in sorted(rows, key=lambda r: (r["offer__order"], r["offer__title"], str(r[f"establishment__{name}"]))):
             group_key = row[f"establishment__{key}"]
@@ -147,8 +201,8 @@ def participation_by(dimension: str):
                     _share(row["n"], total),
                     unit="%",
                     group=group,
-                    drilldown=scope.establishments.filter(
-                        **in_group, pk__in=participations.filter(offer_id=row["offer"]).values("establishment")
+                    drilldown=lambda in_group=in_group, offer=row["offer"]: scope.establishments.filter(
+                        **in_group, pk__in=participations.filter(offer_id=offer).values("establishment")
                     ),
                     count=row["n"],
                     total=total,

@@ -328,6 +328,8 @@ else:
 # Reverse proxies in front of the portal that append to X-Forwarded-For: allauth takes the client's address from
 # that header only that many hops deep (0: the socket's address; behind nginx/traefik: 1).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Age at most of the regional dashboard's panels (seconds; 0: computed on every request), see dashboards/cache.py.
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "300"))
 
 # --- Security (hardened further in production) -------------------------------------------------
 SECURE_CSP = {

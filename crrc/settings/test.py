@@ -10,6 +10,8 @@ ACCOUNT_RATE_LIMITS = False
 # Each test process keeps its own cache (tests of rate limits turn them on and clear it); production and the gates'
 # servers use Redis (base settings).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The dashboard's panels are computed on every request in tests; tests/dashboards/test_cache.py turns the cache on.
+DASHBOARD_CACHE_SECONDS = 0
 # Tests choose per test whether Celery is eager; default eager so that unit tests need no worker.
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
