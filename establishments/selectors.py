@@ -180,19 +180,64 @@ _SENTINEL_USER = -7_070_707  # stands for the user id in the compiled query: no 
 _compiled: list[tuple[str, tuple]] = []
 
 
+def _compiled_scope_query() -> tuple[str, tuple]:
+    if not _compiled:
+        sql, params = _scope_facts_query(_SENTINEL_USER).query.sql_with_params()
+        _compiled.append((sql, tuple(params)))
+    return _compiled[0]
+
+
+def user_with_scope_facts(user_model, user_id):
+    """The signed-in user and their scope facts in **one** round trip (PostgreSQL): what every request starts with.
+
+    The authentication backend (``accounts.backends.PortalBackend``) loads the session's user with it; the facts
+    ride on that user object and become the request's memo when the middleware turns it on
+    (``remember_per_request``), if no scope was written since (the generation). ``None`` when there is no such user.
+    Elsewhere than on PostgreSQL (the demo's SQLite) it is the two usual queries.
+    """
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor != "postgresql":
+        user = user_model._default_manager.filter(pk=user_id).first()
+        return user
+    generation = _current[0]
+    sql, params = _compiled_scope_query()
+    facts_sql = (
+        "SELECT COALESCE(json_agg(json_build_array(f.a, f.b, f.c)), '[]'::json) "  # noqa: S608 - compiled by the ORM
+        f"FROM ({sql}) AS f(a, b, c)"
+    )
+    try:
+        pk = user_model._meta.pk.to_python(user_id)
+    except Exception:  # noqa: BLE001 - a damaged session's id is no user, as in ModelBackend.get_user
+        return None
+    user = (
+        user_model._default_manager.filter(pk=pk)
+        .annotate(_crrc_scope_rows=RawSQL(facts_sql, [pk if p == _SENTINEL_USER else p for p in params]))  # noqa: S611 - SQL compiled by the ORM, values as parameters
+        .first()
+    )
+    if user is not None:
+        rows = user.__dict__.pop("_crrc_scope_rows")
+        user.__dict__[_PRELOADED] = (generation, _facts(tuple(tuple(row) for row in rows)))
+    return user
+
+
+_PRELOADED = "_crrc_scope_preloaded"
+
+
 def read_scope_facts(user) -> ScopeFacts:
     """The scope query, compiled by the ORM once per process and run with the user's id.
 
     Building a five-arm ``UNION`` through the ORM costs more Python than the query costs PostgreSQL; it is the
     same SQL for every user, so it is compiled once (the ORM stays the one definition of it).
     """
-    if not _compiled:
-        sql, params = _scope_facts_query(_SENTINEL_USER).query.sql_with_params()
-        _compiled.append((sql, tuple(params)))
-    sql, params = _compiled[0]
+    sql, params = _compiled_scope_query()
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk if p == _SENTINEL_USER else p for p in params])
         rows = cursor.fetchall()
+    return _facts(rows)
+
+
+def _facts(rows) -> ScopeFacts:
     return ScopeFacts(
         memberships=tuple((pk, role) for pk, role, arm in rows if arm == "m"),
         staff=tuple((pk, kind) for pk, kind, arm in rows if arm == "s"),
@@ -219,7 +264,10 @@ def remember_per_request(user) -> None:
     """
     user = _own(user)
     if user is not None and user.is_authenticated and _MEMO not in user.__dict__:
-        user.__dict__[_MEMO] = {"depth": len(connection.atomic_blocks)}
+        memo = user.__dict__[_MEMO] = {"depth": len(connection.atomic_blocks)}
+        preloaded = user.__dict__.pop(_PRELOADED, None)  # read with the user (user_with_scope_facts)
+        if preloaded is not None:
+            memo["generation"], memo["facts"] = preloaded
 
 
 def scope_facts(user) -> ScopeFacts | None:
