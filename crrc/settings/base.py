@@ -316,7 +316,7 @@ if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crrc.cache.PortalRedisCache",  # Django's, keeping its client (crrc/cache.py)
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "crrc",
             "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
