@@ -10,6 +10,7 @@ from establishments.roles import StaffKind
 from establishments.selectors import (
     crrc_staff_regions,
     establishments_for,
+    is_member_of,
     member_establishments,
     staff_regions,
 )
@@ -53,7 +54,7 @@ def is_staff_of(user, region_id: int, kinds=(StaffKind.CRRC_STAFF,)) -> bool:
 
 def can_manage_learners(user, establishment: Establishment) -> bool:
     """The establishment's sponsor and relays: they import learners and see names and the re-training list."""
-    return member_establishments(user, roles=list(NAME_ROLES)).filter(pk=establishment.pk).exists()
+    return is_member_of(user, establishment, roles=list(NAME_ROLES))
 
 
 def can_import_results(user, establishment: Establishment) -> bool:
@@ -64,7 +65,11 @@ def can_import_results(user, establishment: Establishment) -> bool:
 def enrolment_of(establishment: Establishment, programme: Programme | None) -> Enrolment | None:
     if programme is None:
         return None
-    return Enrolment.objects.filter(establishment=establishment, programme=programme).first()
+    # One row at most (unique): no ordering (the model's joins the establishments), and the programme already read.
+    enrolment = Enrolment.objects.filter(establishment=establishment, programme=programme).order_by().first()
+    if enrolment is not None:
+        enrolment.programme = programme
+    return enrolment
 
 
 def learners_of(user, establishment: Establishment) -> QuerySet[Learner]:

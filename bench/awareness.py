@@ -309,9 +309,30 @@ def measure(seeded: dict, reports_subset: int, requests: int, log) -> dict:
     return out
 
 
-def run(args, log) -> dict:
+def seed_for(args, log) -> dict:
     rng = random.Random(getattr(args, "seed", 2026))
-    seeded = seed(args.awareness_learners, args.awareness_events, rng, log)
+    return seed(args.awareness_learners, args.awareness_events, rng, log)
+
+
+def pages(seeded: dict) -> list[tuple[str, str, object]]:
+    """The regional benchmark page, measured under wrk with the other key pages, as CRRC staff and ARS reviewer."""
+    from django.urls import reverse
+
+    from awareness.models import Campaign
+    from establishments.models import Establishment
+    from establishments.roles import StaffKind
+
+    establishment = Establishment.objects.select_related("region").get(pk=seeded["first_establishment_id"])
+    campaign = Campaign.objects.get(programme__region=establishment.region, programme__year__gte=2020, quarter=1)
+    url = reverse("awareness:benchmark") + f"?campagne={campaign.pk}"
+    return [
+        (f"awareness: regional benchmark page ({label})", url, _staff(kind, establishment.region))
+        for kind, label in ((StaffKind.CRRC_STAFF, "CRRC staff"), (StaffKind.ARS_REVIEWER, "ARS reviewer"))
+    ]
+
+
+def run(args, log, seeded: dict | None = None) -> dict:
+    seeded = seeded if seeded is not None else seed_for(args, log)
     return {"seed": seeded, **measure(seeded, args.awareness_reports, 5, log)}
 
 

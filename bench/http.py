@@ -94,7 +94,7 @@ def signed_in_client(user) -> Client:
     allauth's records of the session's steps; without the ``mfa`` one every staff page is a redirect)."""
 
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[0])  # the one allauth signs in with
     mark_mfa_step(client, user)  # staff pages need this session's MFA step (crrc.middleware)
     return client
 

@@ -78,7 +78,14 @@ def main(argv: list[str] | None = None) -> None:
         "--sheets-batch", type=int, default=120, help="size sought for the department whose sheets form the batch"
     )
     parser.add_argument("--finess-rows", type=int, default=95_000)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["http", "pdf", "sheets", "finess", "awareness"])
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["http", "digest", "pdf", "sheets", "finess", "awareness"]
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database a previous run seeded (bench/results/seeded.json), without dropping or seeding it",
+    )
     from bench import awareness as awareness_bench
 
     awareness_bench.add_arguments(parser)
@@ -102,11 +109,12 @@ def main(argv: list[str] | None = None) -> None:
     workdir = RESULTS / "work"
     workdir.mkdir(exist_ok=True)
     env = dict(os.environ)
-    results: dict = {"parameters": vars(args)}
+    results: dict = {"parameters": vars(args), "argv": list(argv if argv is not None else sys.argv[1:])}
     bench_started = time.perf_counter()
 
-    log(f"Database {database_url} recreated")
-    _recreate(database_url)
+    if not args.reuse:
+        log(f"Database {database_url} recreated")
+        _recreate(database_url)
     import django
 
     django.setup()
@@ -121,8 +129,13 @@ def main(argv: list[str] | None = None) -> None:
 
     from bench import seed as seeding
 
-    log("Seeding…")
-    seeded = seeding.seed(args.establishments, args.seed, workdir, log, users_total=args.users, scale=args.scale)
+    if args.reuse:
+        seeded, module_rows, module_timings = _seeded_from_file(database_url)
+        log(f"Reusing the data seeded on {seeded.seeded_at} ({seeded.establishments} establishments)")
+        results["reused_seed_of"] = seeded.seeded_at
+    else:
+        log("Seeding…")
+        seeded = seeding.seed(args.establishments, args.seed, workdir, log, users_total=args.users, scale=args.scale)
     results["seed"] = {
         "establishments": seeded.establishments,
         "users": seeded.users,
@@ -152,7 +165,17 @@ def main(argv: list[str] | None = None) -> None:
         rng=random.Random(args.seed),
         log=log,
     )
-    module_rows, module_timings = modules.seed_all(context)
+    if not args.reuse:
+        module_rows, module_timings = modules.seed_all(context)
+        # A production database has its statistics (autovacuum analyses tables as they grow); bulk loads leave
+        # them empty until then, and the planner then picks plans for empty tables.
+        started = time.perf_counter()
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        module_timings["analyze_s"] = round(time.perf_counter() - started, 2)
+        _seeded_to_file(database_url, seeded, module_rows, module_timings)
     results["seed"]["modules"].update(module_rows)
     results["seed"]["timings_s"].update(module_timings)
     results["seed"]["timings_s"]["total_s"] = round(
@@ -160,14 +183,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     log(f"Seeding done in {results['seed']['timings_s']['total_s']} s")
 
+    module_pages = modules.pages_all(context)
+    awareness_seeded = None
+    if "awareness" not in args.skip:  # seeded before the pages, so that its benchmark page is measured under wrk
+        awareness_seeded = _awareness_seed(args, database_url, log)
+        module_pages += awareness_bench.pages(awareness_seeded)
     if "http" not in args.skip:
-        results["http"] = http_phase(
-            args, env, establishment, director, reviewer, workdir, module_pages=modules.pages_all(context)
-        )
+        results["http"] = http_phase(args, env, establishment, director, reviewer, workdir, module_pages=module_pages)
     from bench import community as community_bench
 
-    log("Community: weekly digest batch…")
-    results["community_digest"] = community_bench.weekly_digest_batch(log)
+    if "digest" not in args.skip:
+        log("Community: weekly digest batch…")
+        results["community_digest"] = community_bench.weekly_digest_batch(log)
     if "pdf" not in args.skip:
         from bench import pdf
 
@@ -183,9 +210,9 @@ def main(argv: list[str] | None = None) -> None:
 
         log("PDF: establishment sheets through 1 then 2 workers…")
         results["sheets"] = pdf.sheets_throughput(env, args.sheets_batch, workdir, log)
-    if "awareness" not in args.skip:
-        log("Awareness: learners, result events, benchmark page, quarterly report, batch…")
-        results["awareness"] = awareness_bench.run(args, log)
+    if awareness_seeded is not None:
+        log("Awareness: benchmark page, quarterly report, batch…")
+        results["awareness"] = awareness_bench.run(args, log, seeded=awareness_seeded)
     if "finess" not in args.skip:
         from bench import finess
 
@@ -199,8 +226,53 @@ def main(argv: list[str] | None = None) -> None:
     log(f"Done in {results['total_s']} s → bench/results/latest.json, bench/results/latest.md, bench/LATEST.md")
 
 
+SEEDED = RESULTS / "seeded.json"
+
+
+def _awareness_seed(args, database_url: str, log) -> dict:
+    """The awareness learners and 2,000,000 result events: seeded once, kept in seeded.json for ``--reuse``."""
+    from bench import awareness as awareness_bench
+
+    payload = json.loads(SEEDED.read_text()) if SEEDED.exists() else {}
+    if args.reuse and payload.get("database") == database_url and payload.get("awareness"):
+        return payload["awareness"]
+    log("Awareness: learners and result events…")
+    seeded = awareness_bench.seed_for(args, log)
+    if payload.get("database") == database_url:
+        SEEDED.write_text(json.dumps({**payload, "awareness": seeded}))
+    return seeded
+
+
+def _seeded_to_file(database_url: str, seeded, module_rows: dict, module_timings: dict) -> None:
+    """What ``--reuse`` needs to measure this database again without seeding it (ids, rows, seeding times)."""
+    import dataclasses
+
+    payload = {
+        "database": database_url,
+        "seeded_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "seeded": dataclasses.asdict(seeded),
+        "module_rows": module_rows,
+        "module_timings": module_timings,
+    }
+    SEEDED.write_text(json.dumps(payload))
+
+
+def _seeded_from_file(database_url: str):
+    from bench.seed import Seeded
+
+    if not SEEDED.exists():
+        raise SystemExit("--reuse: no bench/results/seeded.json (run the benchmark once without it)")
+    payload = json.loads(SEEDED.read_text())
+    if payload["database"] != database_url:
+        raise SystemExit(f"--reuse: bench/results/seeded.json describes {payload['database']}, not {database_url}")
+    seeded = Seeded(**payload["seeded"])
+    seeded.seeded_at = payload["seeded_at"]
+    return seeded, payload["module_rows"], payload["module_timings"]
+
+
 MINIMAL_URL = "/__bench__/minimal"
 BARE_URL = "/__bench__/bare"
+STOCK_URL = "/__bench__/stock"
 
 
 def http_phase(args, env, establishment, director, reviewer, workdir, module_pages=()) -> dict:
@@ -251,6 +323,7 @@ def http_phase(args, env, establishment, director, reviewer, workdir, module_pag
         f"wrk {args.connections} connections, {args.http_seconds} s each"
     )
     minimal = Gunicorn({**env}, log=workdir / "gunicorn-minimal.log", settings_module="bench.minimal_settings")
+    stock = Gunicorn({**env}, log=workdir / "gunicorn-stock.log", settings_module="bench.stock_settings")
     server = Gunicorn({**env}, log=workdir / "gunicorn.log")
     rows: list[dict] = []
     seconds, connections = args.http_seconds, args.connections
@@ -260,9 +333,22 @@ def http_phase(args, env, establishment, director, reviewer, workdir, module_pag
             run_wrk(wrk, base, url, cookie, 2, connections, 2)
         return {"page": label, "url": url, **run_wrk(wrk, base, url, cookie, seconds, connections, 2)}
 
+    def stock_figure(label: str) -> None:
+        """Django's own signed-in floor (``bench/stock_settings.py``), between two minimal runs."""
+        nonlocal previous
+        if check_ok(stock.base, STOCK_URL, director_cookie) != 200:
+            rows.append({"page": label, "url": STOCK_URL, "status": "signed out", "skipped": "not 200"})
+            return
+        row = measure(stock.base, STOCK_URL, director_cookie, label)
+        following = measure(minimal.base, MINIMAL_URL, "", "minimal Django view (again)", warm=False)
+        row["ratio_to_minimal"] = round(row["rps"] / ((previous["rps"] + following["rps"]) / 2), 3)
+        rows.extend([row, following])
+        previous = following
+
     try:
         previous = measure(minimal.base, MINIMAL_URL, "", "minimal Django view (ceiling)")
         rows.append(previous)
+        stock_figure("Django's stock signed-in view (sessions + authentication only)")
         for label, url, cookie in [
             ("project's bare view (whole stack, signed in)", BARE_URL, director_cookie),
             *targets,
@@ -285,7 +371,9 @@ def http_phase(args, env, establishment, director, reviewer, workdir, module_pag
             rows.append(following)
             log(f"  {label} {url}: {row}")
             previous = following
+        stock_figure("Django's stock signed-in view (again, at the end)")
     finally:
+        stock.stop()
         server.stop()
         minimal.stop()
     for row in rows:
@@ -308,7 +396,9 @@ def _md(results: dict) -> str:
         f"{m['django']}, {m['postgresql_client']}; {m['date']}. {m['note']} (load average at start "
         f"{m.get('load_average_at_start')}, at end {m.get('load_average_at_end')}).",
         "",
-        f"Run: `python -m bench` (whole run {results['total_s']} s).",
+        f"Run: `python -m bench {' '.join(results.get('argv', []))}` (whole run {results['total_s']} s"
+        + (f"; measuring the data seeded on {results['reused_seed_of']}" if results.get("reused_seed_of") else "")
+        + ").",
         "",
         "## Data (PostgreSQL, seed " + str(results["parameters"]["seed"]) + ")",
         "",
@@ -335,7 +425,9 @@ def _md(results: dict) -> str:
             f"{http['threads']} threads from `gunicorn.conf.py`, 127.0.0.1)",
             "",
             "Three figures, interleaved: the minimal Django view (`bench/minimal_settings.py`: three middlewares, no "
-            "database, no session — the ceiling), the project's bare view (whole middleware stack, signed in, no "
+            "database, no session — the ceiling), with Django's stock signed-in view beside it at the start and the "
+            "end (`bench/stock_settings.py`: the same sessions and user, five stock middlewares — the floor of any "
+            "signed-in page on this stack), the project's bare view (whole middleware stack, signed in, no "
             "query in the view) and each key page signed in as the user who uses it. Each ratio is the throughput "
             "over the mean of the minimal-view runs just before and after it. Targets: bare view ≥ 0.5, each page "
             "≥ 0.1 and p95 ≤ 150 ms.",

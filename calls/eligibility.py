@@ -172,7 +172,9 @@ class _Context:
         self.answers: dict[str, object] = {}
         self.documents: set[str] = set()
         if application is not None and application.pk:
-            for answer in application.answers.select_related("question"):
+            from .selectors import answers_with_questions
+
+            for answer in answers_with_questions(application):
                 self.answers[answer.question.code] = answer.value
             self.documents = set(
                 application.attachments.filter(is_current=True).values_list("document__code", flat=True)

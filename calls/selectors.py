@@ -38,6 +38,31 @@ def call_with_configuration(queryset: QuerySet[Call]) -> QuerySet[Call]:
     )  # fmt: skip
 
 
+def answers_with_questions(application: Application) -> list:
+    """The application's answers with their questions (and who saved them): the page's prefetch when it made one
+    (``with_page_data``), else one query."""
+    if "answers" in getattr(application, "_prefetched_objects_cache", {}):
+        return list(application.answers.all())
+    return list(application.answers.select_related("question", "updated_by"))
+
+
+def with_page_data(application: Application) -> Application:
+    """Read once what the application page asks several times (the form, the documents by phase, what is
+    missing, the eligibility report): the answers, and the call's questions, documents and project kinds."""
+    from django.db.models import prefetch_related_objects
+
+    from .models import Answer
+
+    prefetch_related_objects(
+        [application],
+        Prefetch("answers", queryset=Answer.objects.select_related("question", "updated_by")),
+        "call__questions",
+        "call__documents",
+        "call__project_kinds",
+    )
+    return application
+
+
 def proof_orders(application: Application) -> QuerySet:
     """The purchase orders ``application`` may point to as its proof of order: the same establishment's, issued and
     not cancelled (a draft commits nobody). Scoped by the application, which the caller already reached through the

@@ -314,7 +314,8 @@ def missing_items(application: Application, phase: str = RequiredDocument.Phase.
         if application.call.project_kinds.exists() and application.preferred_kind_id is None:
             missing.append(_("Choisissez le type de projet souhaité."))
     current = set(application.attachments.filter(is_current=True).values_list("document_id", flat=True))
-    for document in application.call.documents.filter(phase=phase, is_mandatory=True):
+    # The call's documents in their order, filtered here: the application page has them read already.
+    for document in (d for d in application.call.documents.all() if d.phase == phase and d.is_mandatory):
         if document.pk not in current:
             missing.append(_("Pièce obligatoire manquante : « %(doc)s »") % {"doc": document.label})
     return missing

@@ -109,15 +109,16 @@ def _application(request: HttpRequest, pk: int) -> Application:
 
 def _form(application: Application, data=None) -> ApplicationForm:
     questions = application.call.questions.all()
-    answers = {a.question.code: a for a in application.answers.select_related("question", "updated_by")}
+    answers = {a.question.code: a for a in selectors.answers_with_questions(application)}
     return ApplicationForm(data, application=application, questions=questions, answers=answers)
 
 
 def _documents_by_phase(application: Application, can_edit: bool) -> list[dict]:
     current = {a.document_id: a for a in application.attachments.filter(is_current=True).select_related("uploaded_by")}
     phases = []
+    required = list(application.call.documents.all())  # once, not once per phase
     for phase, label in RequiredDocument.Phase.choices:
-        docs = [d for d in application.call.documents.all() if d.phase == phase]
+        docs = [d for d in required if d.phase == phase]
         if not docs:
             continue
         open_for_upload = can_edit and application.state in UPLOAD_STATES_BY_PHASE[phase]
@@ -152,6 +153,7 @@ def _document_row(application, document, attachment, open_for_upload, error=None
 
 
 def _page_context(request: HttpRequest, application: Application, form=None) -> dict:
+    selectors.with_page_data(application)
     can_edit = services.may_edit(request.user, application)
     content_open = (
         can_edit

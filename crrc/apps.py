@@ -17,6 +17,19 @@ class CrrcConfig(AppConfig):
 
         self._french_export_labels()
         self._french_import_errors()
+        self._branding_follows_regions()
+
+    @staticmethod
+    def _branding_follows_regions() -> None:
+        """A region saved or deleted: this process reads the regions' branding again (crrc.context_processors)."""
+        from django.db.models.signals import post_delete, post_save
+
+        from establishments.models import Region
+
+        from .context_processors import forget_regions
+
+        post_save.connect(forget_regions, sender=Region, dispatch_uid="branding_forget_regions_save")
+        post_delete.connect(forget_regions, sender=Region, dispatch_uid="branding_forget_regions_delete")
 
     @staticmethod
     def _french_export_labels() -> None:

@@ -10,7 +10,7 @@ import itertools
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
 from django.utils.functional import LazyObject, empty
 
 from .models import Establishment, Membership, Region, StaffAssignment
@@ -70,6 +70,17 @@ def member_establishments(user, roles: list[str] | None = None) -> QuerySet[Esta
     if roles is not None:
         memberships = memberships.filter(role__in=roles)
     return Establishment.objects.filter(pk__in=_membership_ids(memberships))
+
+
+def is_member_of(user, establishment: Establishment, roles: list[str] | None = None) -> bool:
+    """Whether the user is an active member of the establishment (with one of ``roles``), from the request's scope
+    when it is read (no query), else one ``EXISTS``."""
+    if _is_anonymous(user):
+        return False
+    facts = scope_facts(user)
+    if facts is not None:
+        return establishment.pk in facts.member_ids(roles)
+    return member_establishments(user, roles=roles).filter(pk=establishment.pk).exists()
 
 
 def establishments_where(user, capability: str) -> QuerySet[Establishment]:
@@ -139,6 +150,7 @@ class ScopeFacts:
     staff: tuple[tuple[int, str], ...]  # (region id, kind) of the active staff assignments
     second_factor: bool  # a TOTP or security key is set up (the staff MFA rule)
     organisation_member: bool = False  # an active organisation membership (even one granted no region yet)
+    member_regions: frozenset[int] = frozenset()  # the regions of the establishments in ``memberships``
 
     @property
     def has_membership(self) -> bool:
@@ -153,24 +165,30 @@ class ScopeFacts:
 
 def _scope_facts_query(user_id: int) -> QuerySet:
     """One ``UNION ALL``: direct memberships, organisation memberships × granted regions, the organisation
-    memberships themselves, staff assignments, and the second factors. Each arm is an index lookup on the user."""
+    memberships themselves, staff assignments, and the second factors. Each arm is an index lookup on the user.
+
+    Rows are (id, role or kind, the establishment's region for memberships, arm); fields come before the constant
+    columns in every arm, so the SQL's column order is that one in each."""
     from allauth.mfa.models import Authenticator
 
     from accounts.mfa import SECOND_FACTORS
 
     active = {"membership__user": user_id, "membership__is_active": True, "membership__organisation__isnull": False}
+    none = Value(None, output_field=IntegerField())
     direct = Membership.objects.filter(user=user_id, is_active=True, establishment__isnull=False).values_list(
-        "establishment_id", "role", Value("m")
+        "establishment_id", "role", "establishment__region_id", Value("m")
     )
     via_organisation = Membership.regions.through.objects.filter(
         **active, membership__organisation__establishments__region_id=F("region_id")
-    ).values_list("membership__organisation__establishments__id", "membership__role", Value("m"))
+    ).values_list("membership__organisation__establishments__id", "membership__role", "region_id", Value("m"))
     organisations = Membership.objects.filter(user=user_id, is_active=True, organisation__isnull=False).values_list(
-        "organisation_id", "role", Value("o")
+        "organisation_id", "role", none, Value("o")
     )
-    staff = StaffAssignment.objects.filter(user=user_id, is_active=True).values_list("region_id", "kind", Value("s"))
+    staff = StaffAssignment.objects.filter(user=user_id, is_active=True).values_list(
+        "region_id", "kind", none, Value("s")
+    )
     factors = Authenticator.objects.filter(user=user_id, type__in=SECOND_FACTORS).values_list(
-        "user_id", "type", Value("f")
+        "user_id", "type", none, Value("f")
     )
     arms = [arm.order_by() for arm in (direct, via_organisation, organisations, staff, factors)]  # no orderings
     return arms[0].union(*arms[1:], all=True).order_by()
@@ -180,24 +198,70 @@ _SENTINEL_USER = -7_070_707  # stands for the user id in the compiled query: no 
 _compiled: list[tuple[str, tuple]] = []
 
 
+def _compiled_scope_query() -> tuple[str, tuple]:
+    if not _compiled:
+        sql, params = _scope_facts_query(_SENTINEL_USER).query.sql_with_params()
+        _compiled.append((sql, tuple(params)))
+    return _compiled[0]
+
+
+def user_with_scope_facts(user_model, user_id):
+    """The signed-in user and their scope facts in **one** round trip (PostgreSQL): what every request starts with.
+
+    The authentication backend (``accounts.backends.PortalBackend``) loads the session's user with it; the facts
+    ride on that user object and become the request's memo when the middleware turns it on
+    (``remember_per_request``), if no scope was written since (the generation). ``None`` when there is no such user.
+    Elsewhere than on PostgreSQL (the demo's SQLite) it is the two usual queries.
+    """
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor != "postgresql":
+        user = user_model._default_manager.filter(pk=user_id).first()
+        return user
+    generation = _current[0]
+    sql, params = _compiled_scope_query()
+    facts_sql = (
+        "SELECT COALESCE(json_agg(json_build_array(f.a, f.b, f.c, f.d)), '[]'::json) "  # noqa: S608 - by the ORM
+        f"FROM ({sql}) AS f(a, b, c, d)"
+    )
+    try:
+        pk = user_model._meta.pk.to_python(user_id)
+    except Exception:  # noqa: BLE001 - a damaged session's id is no user, as in ModelBackend.get_user
+        return None
+    user = (
+        user_model._default_manager.filter(pk=pk)
+        .annotate(_crrc_scope_rows=RawSQL(facts_sql, [pk if p == _SENTINEL_USER else p for p in params]))  # noqa: S611 - SQL compiled by the ORM, values as parameters
+        .first()
+    )
+    if user is not None:
+        rows = user.__dict__.pop("_crrc_scope_rows")
+        user.__dict__[_PRELOADED] = (generation, _facts(tuple(tuple(row) for row in rows)))
+    return user
+
+
+_PRELOADED = "_crrc_scope_preloaded"
+
+
 def read_scope_facts(user) -> ScopeFacts:
     """The scope query, compiled by the ORM once per process and run with the user's id.
 
     Building a five-arm ``UNION`` through the ORM costs more Python than the query costs PostgreSQL; it is the
     same SQL for every user, so it is compiled once (the ORM stays the one definition of it).
     """
-    if not _compiled:
-        sql, params = _scope_facts_query(_SENTINEL_USER).query.sql_with_params()
-        _compiled.append((sql, tuple(params)))
-    sql, params = _compiled[0]
+    sql, params = _compiled_scope_query()
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk if p == _SENTINEL_USER else p for p in params])
         rows = cursor.fetchall()
+    return _facts(rows)
+
+
+def _facts(rows) -> ScopeFacts:
     return ScopeFacts(
-        memberships=tuple((pk, role) for pk, role, arm in rows if arm == "m"),
-        staff=tuple((pk, kind) for pk, kind, arm in rows if arm == "s"),
-        second_factor=any(arm == "f" for _, _, arm in rows),
-        organisation_member=any(arm == "o" for _, _, arm in rows),
+        memberships=tuple((pk, role) for pk, role, _, arm in rows if arm == "m"),
+        staff=tuple((pk, kind) for pk, kind, _, arm in rows if arm == "s"),
+        second_factor=any(arm == "f" for *_, arm in rows),
+        organisation_member=any(arm == "o" for *_, arm in rows),
+        member_regions=frozenset(region for _, _, region, arm in rows if arm == "m"),
     )
 
 
@@ -219,7 +283,10 @@ def remember_per_request(user) -> None:
     """
     user = _own(user)
     if user is not None and user.is_authenticated and _MEMO not in user.__dict__:
-        user.__dict__[_MEMO] = {"depth": len(connection.atomic_blocks)}
+        memo = user.__dict__[_MEMO] = {"depth": len(connection.atomic_blocks)}
+        preloaded = user.__dict__.pop(_PRELOADED, None)  # read with the user (user_with_scope_facts)
+        if preloaded is not None:
+            memo["generation"], memo["facts"] = preloaded
 
 
 def scope_facts(user) -> ScopeFacts | None:

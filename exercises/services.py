@@ -312,6 +312,14 @@ def create_exercise(establishment, user, *, objectives: list[str] | None = None,
     return exercise
 
 
+def _version(posted) -> int | None:
+    """The version the form was built from; a damaged value matches no version (the edit is refused as stale)."""
+    try:
+        return int(posted)
+    except (TypeError, ValueError):
+        return None
+
+
 @transaction.atomic
 def update_exercise(
     exercise: Exercise, user, *, expected_version: int | None = None, sites=None, **changes
@@ -323,7 +331,7 @@ def update_exercise(
         raise ValueError(f"Champs inconnus : {sorted(unknown)}")
     current = _lock(exercise)
     _require_plan(current, user)
-    if expected_version is not None and current.version != int(expected_version):
+    if expected_version not in (None, "") and current.version != _version(expected_version):
         raise ValidationError(
             _("Cet exercice a été modifié par quelqu'un d'autre pendant que vous le modifiiez : rechargez la page."),
             code="stale",

@@ -70,6 +70,17 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _regions_read_afresh():
+    """The branding's regions are kept per process (crrc.context_processors): each test starts from its own rows,
+    not from a rolled-back test's."""
+    from crrc.context_processors import forget_regions
+
+    forget_regions()
+    yield
+    forget_regions()
+
+
 @pytest.fixture
 def axe_context(browser):
     """A browser context for axe-core checks: CSP bypassed only so that the axe script can be injected."""

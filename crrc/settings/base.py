@@ -134,9 +134,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORM_RENDERER = "crrc.forms.BootstrapFormRenderer"
 
 AUTH_USER_MODEL = "accounts.User"
+# allauth's e-mail log-in, whose user comes with its scope facts in one query (accounts/backends.py); Django's own
+# backend stays for the admin's log-in form and the sessions it signed in. allauth signs in with the first backend
+# derived from its own, the portal's. (Sessions signed in through allauth's own path before it end once.)
 AUTHENTICATION_BACKENDS = [
+    "accounts.backends.PortalBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -319,7 +322,7 @@ if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crrc.cache.PortalRedisCache",  # Django's, keeping its client (crrc/cache.py)
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "crrc",
             "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},

@@ -121,3 +121,66 @@ def test_navigation_audiences_come_from_the_scope(rf, django_assert_num_queries)
         with django_assert_num_queries(0):
             from_scope = audiences_of(memoised)
         assert from_scope == audiences_of(plain), user
+
+
+# --- The user and its scope in one round trip (accounts.backends.PortalBackend) -------------------------------
+
+
+def _loaded_by_backend(user) -> User:
+    """What a request gets: the session's user through the portal's backend, then the middleware's memo."""
+    from accounts.backends import PortalBackend
+
+    loaded = PortalBackend().get_user(user.pk)
+    remember_per_request(loaded)
+    return loaded
+
+
+def test_user_loaded_with_its_scope_gives_the_same_answers():
+    member, staff, _, _ = _world()
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "tests"})
+    for user in (member, staff):
+        loaded = _loaded_by_backend(user)
+        assert scope_facts(loaded) == scope_facts(_request_user(user))
+        assert _answers(loaded) == _answers(User.objects.get(pk=user.pk))
+
+
+def test_user_and_scope_cost_one_query(django_assert_num_queries):
+    member, _, granted, other_region = _world()
+    with django_assert_num_queries(1):
+        user = _loaded_by_backend(member)
+        assert can(user, granted, Capability.EDIT_APPLICATIONS)
+        assert not can(user, other_region, Capability.EDIT_APPLICATIONS)
+        assert not is_staff_user(user)
+
+
+def test_scope_written_after_the_user_was_loaded_is_read_again():
+    """The facts read with the user are dropped if a membership is written before the request uses them."""
+    membership = MembershipFactory(role=Role.DIRECTOR)
+    from accounts.backends import PortalBackend
+
+    loaded = PortalBackend().get_user(membership.user.pk)
+    membership.is_active = False
+    membership.save()  # the signal bumps the scope generation
+    remember_per_request(loaded)
+    assert membership.establishment_id not in establishments_for(loaded).values_list("pk", flat=True)
+
+
+def test_revoked_membership_is_gone_on_the_next_request(client):
+    membership = MembershipFactory(role=Role.DIRECTOR)
+    client.force_login(membership.user, backend="accounts.backends.PortalBackend")
+    home = f"/etablissements/{membership.establishment_id}/"
+    assert client.get(home).status_code == 200
+    membership.is_active = False
+    membership.save()
+    assert client.get(home).status_code == 404
+
+
+def test_unknown_or_damaged_user_id_is_no_user():
+    from accounts.backends import PortalBackend
+
+    assert PortalBackend().get_user(987_654_321) is None
+    assert PortalBackend().get_user("pas-un-nombre") is None
+    inactive = MembershipFactory().user
+    inactive.is_active = False
+    inactive.save()
+    assert PortalBackend().get_user(inactive.pk) is None

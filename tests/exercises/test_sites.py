@@ -410,3 +410,22 @@ def test_has_evidence_of_a_site_counts_the_multi_site_exercise_and_its_own_staff
         documents.evidence_context(EvidenceRequest.objects.filter(establishment=site).first()),
     )
     assert f"exercice multi-site organisé par {owner.name}" in html
+
+
+@pytest.mark.parametrize("version", ["abc", "1.5", "99999999999999999999999"])
+def test_a_damaged_version_is_refused_as_stale_not_a_server_error(
+    client, owner, site, organisation_director, catalogue, version
+):
+    """A tampered ``version`` field gets the French "reload" message; nothing is written."""
+    exercise = _multi_site(owner, organisation_director, catalogue, site)
+    client.force_login(organisation_director)
+    url = reverse("exercises:edit", args=[exercise.pk])
+    payload = _create_payload(owner, catalogue, sites=[site.pk], version=version)
+    payload.pop("establishment")
+    payload["title"] = "Titre qui ne doit pas être écrit"
+    payload["starts_at"] = timezone.localtime(exercise.starts_at).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, payload)
+    assert response.status_code == 200
+    assert "modifié par quelqu" in response.content.decode()
+    exercise.refresh_from_db()
+    assert exercise.title != "Titre qui ne doit pas être écrit"

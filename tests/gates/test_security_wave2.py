@@ -193,12 +193,12 @@ def _settings_in(env: dict, module: str = "crrc.settings.production") -> dict:
 
 def test_production_counts_login_attempts_in_redis_and_trusts_the_configured_proxies():
     found = _settings_in({"REDIS_URL": "redis://redis:6379/2", "TRUSTED_PROXY_COUNT": "1"})
-    assert found["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"]["BACKEND"] == "crrc.cache.PortalRedisCache"  # Django's Redis cache, its client kept
     assert found["cache"]["LOCATION"] == "redis://redis:6379/2"
     assert found["proxies"] == 1
     # Without REDIS_URL, a redis:// broker is the shared cache.
     found = _settings_in({"CELERY_BROKER_URL": "redis://redis:6379/0"})
-    assert found["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"]["BACKEND"] == "crrc.cache.PortalRedisCache"  # Django's Redis cache, its client kept
     assert found["proxies"] == 0
 
 
