@@ -7,7 +7,7 @@ The SQLite demo database goes through ``bulk_create`` with the same semantics.
 """
 
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
@@ -141,6 +141,43 @@ def upsert(
             f"ON CONFLICT ({quote(columns_by_name[conflict_field])}) {on_conflict}"
         )
         cursor.execute(f"DROP TABLE {temp}")
+
+
+@contextmanager
+def copy_stream(
+    model: type[models.Model], with_pk: bool = False
+) -> Iterator[Callable[[Sequence[dict[str, Any]]], None]]:
+    """``COPY`` into ``model``'s table, open for the duration of the block: ``send(rows)`` streams a chunk of rows.
+
+    Why: PostgreSQL parses and stores each chunk while the caller prepares the next one (the server is another
+    process, on the other core), where ``upsert(all_new=True)`` sends everything after the caller has finished.
+    Same contract as ``all_new``: the caller knows, in the same transaction, that none of the rows exists. PostgreSQL
+    only (the caller checks ``connection.vendor``). ``with_pk``: every row carries its primary key (``next_ids``).
+    """
+    defaults = _defaults(model)
+    fields = [field for field in model._meta.concrete_fields if with_pk or not field.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    pick = itemgetter(*(field.attname for field in fields))
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+
+        def send(rows: Sequence[dict[str, Any]]) -> None:
+            copy.write(copy_text([pick({**defaults, **row}) for row in rows]))
+
+        yield send
+
+
+def next_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` primary keys taken from the table's own sequence, in order, for rows the caller inserts with ids."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def _copy_rows(cursor, statement: str, rows: Sequence[dict[str, Any]], pick: itemgetter, defaults: dict) -> None:
