@@ -395,6 +395,10 @@ def validate_files(files: Sequence[FinessFile], refs: ReferenceData, report: Imp
 
 def import_files(files: Sequence[FinessFile], change_reason: str = "Import FINESS", user=None) -> ImportReport:
     """Upsert the establishments of already-read FINESS files, atomically."""
+    if _can_stream(files):
+        with transaction.atomic():
+            if not Establishment.objects.exists():
+                return _streamed_first_load(files[0])
     report = ImportReport()
     refs = ReferenceData()
     rows = validate_files(files, refs, report)
@@ -467,3 +471,120 @@ def _record_history(changed: list[dict[str, Any]], change_reason: str, user) -> 
             default_change_reason=change_reason,
             default_user=user,
         )
+
+
+def _can_stream(files: Sequence[FinessFile]) -> bool:
+    """A national first load: one large file on PostgreSQL whose categories all exist (checked again by the caller:
+    the directory must be empty). Anything else goes through the general path, which validates everything first."""
+    if connection.vendor != "postgresql" or len(files) != 1 or len(files[0].rows) < LARGE_LOAD:
+        return False
+    known = set(EstablishmentCategory.objects.values_list("code", flat=True))
+    return {row.category_code.strip() for row in files[0].rows} - {""} <= known  # no code: rejected by clean_row
+
+
+def _streamed_first_load(finess_file: FinessFile) -> ImportReport:
+    """``import_files`` of one large file into an empty directory, rows streamed to PostgreSQL as they are cleaned.
+
+    Why: the general path cleans all 95,000 rows, then sends them; here each chunk of cleaned rows goes into one open
+    ``COPY`` while the next chunk is cleaned, so PostgreSQL's share of the load runs on the other core at the same
+    time. Same rules, messages and results as the general path (``validate_files``, ``ensure_organisations``,
+    ``import_files``; ``tests/establishments/test_finess_streamed_load.py`` compares both on the reference extracts
+    and on damaged rows): every row goes through ``clean_row``, a repeated number is rejected, the legal entities
+    are created in the order the kept rows name them with the SIREN of the first one that gives it. Nothing may be
+    queried while the COPY is open, so what the general path asks on the way is asked before: the categories
+    (the caller streams only when the file names no unknown category) and the legal entities' ids, taken from
+    their sequence up front, one per distinct valid EJ number (those no kept row ends up naming leave a gap in the
+    sequence, as a rolled-back insert does). Must run inside ``transaction.atomic``, directory empty.
+    """
+    report = ImportReport()
+    refs = ReferenceData()
+    source = finess_file.name
+    rows = finess_file.rows
+    for line, reason in finess_file.unreadable:
+        report.rejected.append(Problem(source, line, reason))
+
+    stored = {number: (pk, siren) for number, pk, siren in Organisation.objects.filter(
+        finess__isnull=False).values_list("finess", "pk", "siren")}  # fmt: skip
+    candidates = {number for number, error in map(_organisation_number, {row.finess_ej for row in rows}) if not error}
+    new_ids = iter(bulk.next_ids(Organisation, len(candidates - stored.keys() - {None})))
+    organisation_ids = {number: pk for number, (pk, _siren) in stored.items()}
+    wanted: dict[str, str] = {}  # EJ number -> SIREN, in the order kept rows name them
+    categories = refs.categories
+    lines: dict[str, int] = {}
+    now = timezone.now()
+    with (
+        bulk.foreign_keys_checked_once(Establishment),
+        # Indexes kept during the COPY cost PostgreSQL ~50 % more CPU than building them after (measured from the
+        # backend's own CPU time: 1.22 s against 0.78 s for the national file), even with the work overlapped.
+        bulk.indexes_built_once(Establishment),
+    ):
+        with bulk.copy_stream(Establishment) as send:
+            chunk: list[dict[str, Any]] = []
+            for row in rows:
+                try:
+                    clean = clean_row(row, refs, source=source)
+                except RowRejected as exc:
+                    report.rejected.append(Problem(source, row.line, str(exc)))
+                    continue
+                number = clean.finess
+                previous = lines.get(number)
+                if previous is not None:
+                    report.rejected.append(
+                        Problem(
+                            source, row.line, f"{number} : numéro FINESS déjà présent ligne {previous} ; ligne ignorée."
+                        )
+                    )
+                    continue
+                lines[number] = row.line
+                if clean.warnings:
+                    report.warnings.extend(Problem(source, row.line, warning) for warning in clean.warnings)
+                organisation = clean.organisation_finess
+                if organisation:
+                    if organisation not in organisation_ids:
+                        organisation_ids[organisation] = next(new_ids)
+                    if not wanted.get(organisation):
+                        wanted[organisation] = clean.organisation_siren
+                chunk.append(
+                    {
+                        **clean.values,
+                        "category_id": categories[clean.category_code][0],
+                        "organisation_id": organisation_ids[organisation] if organisation else None,
+                        "finess": number,
+                        "updated_at": now,
+                    }
+                )
+                if len(chunk) == bulk.COPY_CHUNK:
+                    send(chunk)
+                    report.created += len(chunk)
+                    chunk = []
+            send(chunk)
+            report.created += len(chunk)
+        _insert_organisations(wanted, organisation_ids, stored, refs)
+    return report
+
+
+def _insert_organisations(
+    wanted: dict[str, str], ids: dict[str, int], stored: dict[str, tuple[int, str]], refs: ReferenceData
+) -> None:
+    """The legal entities of a streamed load, as ``ReferenceData.ensure_organisations`` writes them."""
+    new = []
+    fill_siren = []
+    for number, siren in wanted.items():
+        if number in stored:
+            if not stored[number][1] and siren:
+                fill_siren.append(Organisation(pk=stored[number][0], siren=siren))
+            continue
+        department = refs.department(department_code_from_finess(number))
+        new.append(
+            {
+                "id": ids[number],
+                "finess": number,
+                "name": f"Organisme gestionnaire FINESS {number}",
+                "siren": siren,
+                "region_id": department[1] if department else None,
+            }
+        )
+    if new:
+        with bulk.copy_stream(Organisation, with_pk=True) as send:
+            send(new)
+    Organisation.objects.bulk_update(fill_siren, ["siren"], batch_size=BATCH_SIZE)
