@@ -89,18 +89,18 @@ class Gunicorn:
         self.log.close()
 
 
-def signed_in_client(user) -> Client:
+def signed_in_client(user, backend: str | None = None) -> Client:
     """A client whose session went through a complete log-in, second factor included (the staff MFA rule reads
     allauth's records of the session's steps; without the ``mfa`` one every staff page is a redirect)."""
 
     client = Client()
-    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[0])  # the one allauth signs in with
+    client.force_login(user, backend=backend or settings.AUTHENTICATION_BACKENDS[0])  # allauth signs in with it
     mark_mfa_step(client, user)  # staff pages need this session's MFA step (crrc.middleware)
     return client
 
 
-def session_cookie(user) -> str:
-    client = signed_in_client(user)
+def session_cookie(user, backend: str | None = None) -> str:
+    client = signed_in_client(user, backend)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 

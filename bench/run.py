@@ -333,13 +333,16 @@ def http_phase(args, env, establishment, director, reviewer, workdir, module_pag
             run_wrk(wrk, base, url, cookie, 2, connections, 2)
         return {"page": label, "url": url, **run_wrk(wrk, base, url, cookie, seconds, connections, 2)}
 
+    # The stock project knows only Django's own backend: the same director, signed in through it.
+    stock_cookie = session_cookie(director, backend="django.contrib.auth.backends.ModelBackend")
+
     def stock_figure(label: str) -> None:
         """Django's own signed-in floor (``bench/stock_settings.py``), between two minimal runs."""
         nonlocal previous
-        if check_ok(stock.base, STOCK_URL, director_cookie) != 200:
+        if check_ok(stock.base, STOCK_URL, stock_cookie) != 200:
             rows.append({"page": label, "url": STOCK_URL, "status": "signed out", "skipped": "not 200"})
             return
-        row = measure(stock.base, STOCK_URL, director_cookie, label)
+        row = measure(stock.base, STOCK_URL, stock_cookie, label)
         following = measure(minimal.base, MINIMAL_URL, "", "minimal Django view (again)", warm=False)
         row["ratio_to_minimal"] = round(row["rps"] / ((previous["rps"] + following["rps"]) / 2), 3)
         rows.extend([row, following])
@@ -396,7 +399,7 @@ def _md(results: dict) -> str:
         f"{m['django']}, {m['postgresql_client']}; {m['date']}. {m['note']} (load average at start "
         f"{m.get('load_average_at_start')}, at end {m.get('load_average_at_end')}).",
         "",
-        f"Run: `python -m bench {' '.join(results.get('argv', []))}` (whole run {results['total_s']} s"
+        f"Run: `{' '.join(['python -m bench', *results.get('argv', [])])}` (whole run {results['total_s']} s"
         + (f"; measuring the data seeded on {results['reused_seed_of']}" if results.get("reused_seed_of") else "")
         + ").",
         "",

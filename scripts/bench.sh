@@ -7,5 +7,5 @@ apt_install "${PDF_PACKAGES[@]}" wrk
 start_postgres
 start_redis
 ensure_venv
-say "Banc de mesure à l'échelle nationale (environ 10 minutes sur 2 cœurs) : résultats dans bench/LATEST.md"
+say "Banc de mesure à l'échelle nationale (environ 20 minutes sur 2 cœurs) : résultats dans bench/LATEST.md"
 exec "$VENV/bin/python" -m bench "$@"
