@@ -114,3 +114,16 @@ def with_mfa(user):
 
     Authenticator.objects.get_or_create(user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "t"}})
     return user
+
+
+def answered_response(campaign, department, answer=None, submit=True):
+    """A new establishment of ``department`` whose director answers ``campaign`` (and submits): (response, director)."""
+    from offers import services
+
+    establishment = EstablishmentFactory(department=department)
+    director = MembershipFactory(establishment=establishment, role=Role.DIRECTOR).user
+    response = services.start_response(campaign, establishment, director)
+    services.save_answers(response, director, FULL_ANSWER if answer is None else answer)
+    if submit:
+        services.submit_response(response, director)
+    return response, director

@@ -7,20 +7,14 @@ from django.urls import reverse
 
 from offers import services
 from offers.models import Question, Response
-from tests.establishments.factories import EstablishmentFactory, MembershipFactory
 
-from .conftest import FULL_ANSWER, with_mfa
+from .conftest import FULL_ANSWER, answered_response, with_mfa
 
 pytestmark = pytest.mark.django_db
 
 
 def _submitted(campaign, department, answer=FULL_ANSWER):
-    establishment = EstablishmentFactory(department=department)
-    director = MembershipFactory(establishment=establishment, role="director").user
-    response = services.start_response(campaign, establishment, director)
-    services.save_answers(response, director, answer)
-    services.submit_response(response, director)
-    return response, director
+    return answered_response(campaign, department, answer)
 
 
 def _needs(client, campaign) -> str:

@@ -6,21 +6,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from offers import services
-from tests.establishments.factories import EstablishmentFactory, MembershipFactory
-
-from .conftest import FULL_ANSWER, with_mfa
+from .conftest import answered_response, with_mfa
 
 pytestmark = pytest.mark.django_db
 
 
 def _answer(campaign, department, submit=True):
-    establishment = EstablishmentFactory(department=department)
-    director = MembershipFactory(establishment=establishment, role="director").user
-    response = services.start_response(campaign, establishment, director)
-    services.save_answers(response, director, FULL_ANSWER)
-    if submit:
-        services.submit_response(response, director)
+    answered_response(campaign, department, submit=submit)
 
 
 def _counts(client, urls) -> list[int]:
