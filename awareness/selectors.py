@@ -12,6 +12,7 @@ from establishments.selectors import (
     establishments_for,
     is_member_of,
     member_establishments,
+    serves_region,
     staff_regions,
 )
 
@@ -49,7 +50,7 @@ def campaigns_for(user) -> QuerySet[Campaign]:
 
 
 def is_staff_of(user, region_id: int, kinds=(StaffKind.CRRC_STAFF,)) -> bool:
-    return staff_regions(user, kinds=kinds).filter(pk=region_id).exists()
+    return serves_region(user, region_id, kinds)
 
 
 def can_manage_learners(user, establishment: Establishment) -> bool:

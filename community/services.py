@@ -448,7 +448,7 @@ def mark_read(user, activities: Iterable[Activity] | Iterable[int] | QuerySet) -
         unread = ~Exists(ReadMark.objects.filter(user=user, activity_id=OuterRef("pk")))
         activities = activities.filter(unread).values_list("pk", flat=True)
     ids = [getattr(a, "pk", a) for a in activities]
-    if not ids or user is None or not user.is_authenticated:
+    if not ids:
         return 0
     created = ReadMark.objects.bulk_create(
         [ReadMark(user=user, activity_id=pk) for pk in ids], ignore_conflicts=True, batch_size=500

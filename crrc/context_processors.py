@@ -64,7 +64,7 @@ def _region(pk: int) -> Region | None:
 def _user_region(user) -> Region | None:
     facts = scope_facts(user)
     if facts is not None and not user.is_superuser:
-        if facts.memberships and len(facts.member_regions) == 1 and None not in facts.member_regions:
+        if facts.memberships and len(facts.member_regions) == 1:
             return _region(next(iter(facts.member_regions)))
         staff = set(facts.region_ids())
         if not facts.memberships and len(staff) == 1:

@@ -31,7 +31,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 
-from establishments.selectors import scope_facts
+from establishments.roles import StaffKind
+from establishments.selectors import staff_region_ids
 
 from .registry import Scope
 from .scope import FILTER_NAMES, ScopeForm
@@ -56,16 +57,8 @@ def audience(user, region_ids: list[int]) -> str:
     """Who looks: ``superuser``, or the staff kinds (CRRC staff, ARS reviewer) the user holds in these regions."""
     if user.is_superuser:
         return "superuser"
-    facts = scope_facts(user)
-    if facts is None:
-        from establishments.models import StaffAssignment
-
-        kinds = StaffAssignment.objects.filter(user=user, is_active=True, region_id__in=region_ids).values_list(
-            "kind", flat=True
-        )
-    else:
-        kinds = (kind for pk, kind in facts.staff if pk in region_ids)
-    return "+".join(sorted(set(kinds))) or "none"
+    kinds = (kind for kind in StaffKind.values if set(staff_region_ids(user, (kind,))) & set(region_ids))
+    return "+".join(sorted(kinds)) or "none"
 
 
 def _filters(form: ScopeForm) -> dict[str, str]:

@@ -180,6 +180,17 @@ class ReferenceData:
             self.pending_categories.clear()
         return len(created)
 
+    def new_organisation(self, number: str, siren: str) -> dict[str, Any]:
+        """The row of a legal entity first named by an establishment (named after its EJ number, staff may rename it;
+        its region from its own number)."""
+        department = self.department(department_code_from_finess(number))
+        return {
+            "finess": number,
+            "name": f"Organisme gestionnaire FINESS {number}",
+            "siren": siren,
+            "region_id": department[1] if department else None,
+        }
+
     def ensure_organisations(self, rows: Iterable[CleanRow]) -> dict[str, int]:
         """Upsert the legal entities (FINESS EJ) of ``rows``; return their ids by FINESS number.
 
@@ -206,15 +217,7 @@ class ReferenceData:
         missing = [number for number in numbers if number not in ids]
         new = []
         for number in missing:
-            department = self.department(department_code_from_finess(number))
-            new.append(
-                {
-                    "finess": number,
-                    "name": f"Organisme gestionnaire FINESS {number}",
-                    "siren": wanted[number],
-                    "region_id": department[1] if department else None,
-                }
-            )
+            new.append(self.new_organisation(number, wanted[number]))
         bulk.upsert(Organisation, new, conflict_field="finess", all_new=True)
         if first_load:
             ids.update(Organisation.objects.values_list("finess", "pk"))
@@ -379,18 +382,17 @@ def validate_files(files: Sequence[FinessFile], refs: ReferenceData, report: Imp
                 continue
             previous = kept.get(clean.finess)
             if previous is not None and previous.source == finess_file.name:
-                report.rejected.append(
-                    Problem(
-                        finess_file.name,
-                        row.line,
-                        f"{clean.finess} : numéro FINESS déjà présent ligne {previous.line} ; ligne ignorée.",
-                    )
-                )
+                report.rejected.append(_repeated(finess_file.name, row.line, clean.finess, previous.line))
                 continue
             if clean.warnings:
                 report.warnings.extend(Problem(finess_file.name, row.line, warning) for warning in clean.warnings)
             kept[clean.finess] = clean
     return list(kept.values())
+
+
+def _repeated(source: str, line: int, number: str, first_line: int) -> Problem:
+    """A FINESS number a file gives twice: the later line is ignored."""
+    return Problem(source, line, f"{number} : numéro FINESS déjà présent ligne {first_line} ; ligne ignorée.")
 
 
 def import_files(files: Sequence[FinessFile], change_reason: str = "Import FINESS", user=None) -> ImportReport:
@@ -529,11 +531,7 @@ def _streamed_first_load(finess_file: FinessFile) -> ImportReport:
                 number = clean.finess
                 previous = lines.get(number)
                 if previous is not None:
-                    report.rejected.append(
-                        Problem(
-                            source, row.line, f"{number} : numéro FINESS déjà présent ligne {previous} ; ligne ignorée."
-                        )
-                    )
+                    report.rejected.append(_repeated(source, row.line, number, previous))
                     continue
                 lines[number] = row.line
                 if clean.warnings:
@@ -574,16 +572,7 @@ def _insert_organisations(
             if not stored[number][1] and siren:
                 fill_siren.append(Organisation(pk=stored[number][0], siren=siren))
             continue
-        department = refs.department(department_code_from_finess(number))
-        new.append(
-            {
-                "id": ids[number],
-                "finess": number,
-                "name": f"Organisme gestionnaire FINESS {number}",
-                "siren": siren,
-                "region_id": department[1] if department else None,
-            }
-        )
+        new.append({"id": ids[number], **refs.new_organisation(number, siren)})
     if new:
         with bulk.copy_stream(Organisation, with_pk=True) as send:
             send(new)

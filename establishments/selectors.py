@@ -39,6 +39,24 @@ def crrc_staff_regions(user) -> QuerySet[Region]:
     return staff_regions(user, kinds=(StaffKind.CRRC_STAFF,))
 
 
+def staff_region_ids(user, kinds: tuple[str, ...] = tuple(StaffKind.values)) -> list[int]:
+    """The ids of ``staff_regions(user, kinds)``: from the request's scope facts when read (no query)."""
+    if not _is_anonymous(user) and not user.is_superuser and (facts := scope_facts(user)) is not None:
+        return facts.region_ids(kinds)
+    return list(staff_regions(user, kinds).values_list("pk", flat=True))
+
+
+def serves_region(user, region_id: int | None = None, kinds: tuple[str, ...] = tuple(StaffKind.values)) -> bool:
+    """Whether the user is staff (of ``kinds``) of that region, or of any region when ``region_id`` is None.
+
+    Answered from the request's scope facts when they are read (no query), else by one ``EXISTS``."""
+    if not _is_anonymous(user) and not user.is_superuser and (facts := scope_facts(user)) is not None:
+        ids = facts.region_ids(kinds)
+        return bool(ids) if region_id is None else region_id in ids
+    regions = staff_regions(user, kinds)
+    return (regions if region_id is None else regions.filter(pk=region_id)).exists()
+
+
 def _membership_ids(memberships: QuerySet[Membership], *more: QuerySet) -> QuerySet:
     """Ids of the establishments the memberships open: direct ones, and the organisation's in its granted regions.
 

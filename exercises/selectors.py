@@ -22,7 +22,12 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from establishments.roles import StaffKind
-from establishments.selectors import crrc_staff_regions, establishments_for, scope_facts, staff_regions
+from establishments.selectors import (
+    crrc_staff_regions,
+    establishments_for,
+    serves_region,
+    staff_region_ids,
+)
 
 from .choices import FINISHED_STATES, KitLevel, ObservationKind, State, StimulusStatus
 from .models import Exercise, Stimulus
@@ -69,29 +74,19 @@ def detail_queryset() -> QuerySet[Exercise]:
     )
 
 
-def staff_region_ids(user, kinds: tuple[str, ...] | None = None) -> list[int]:
-    """The ids of ``staff_regions(user, kinds)``: from the request's scope facts when read (no query)."""
-    if user.is_authenticated and user.is_active and not user.is_superuser:
-        facts = scope_facts(user)
-        if facts is not None:
-            return facts.region_ids(kinds)
-    regions = staff_regions(user) if kinds is None else staff_regions(user, kinds)
-    return list(regions.values_list("pk", flat=True))
-
-
 def is_staff_reader(user) -> bool:
-    return bool(staff_region_ids(user))
+    return serves_region(user)
 
 
 def is_crrc_staff_somewhere(user) -> bool:
-    return bool(staff_region_ids(user, (StaffKind.CRRC_STAFF,)))
+    return serves_region(user, kinds=(StaffKind.CRRC_STAFF,))
 
 
 def can_create_somewhere(user) -> bool:
     from establishments.roles import Capability
     from establishments.selectors import establishments_where
 
-    return crrc_staff_regions(user).exists() or establishments_where(user, Capability.MANAGE_ACTION_PLAN).exists()
+    return is_crrc_staff_somewhere(user) or establishments_where(user, Capability.MANAGE_ACTION_PLAN).exists()
 
 
 def creatable_establishments(user):

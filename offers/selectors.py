@@ -16,7 +16,11 @@ from django.urls import NoReverseMatch, reverse
 
 from establishments.models import Establishment
 from establishments.roles import Role, StaffKind
-from establishments.selectors import crrc_staff_regions, member_establishments, scope_facts, staff_regions
+from establishments.selectors import (
+    member_establishments,
+    serves_region,
+    staff_regions,
+)
 
 from .models import (
     Agreement,
@@ -156,12 +160,8 @@ def ordering_establishments(user) -> QuerySet[Establishment]:
 
 
 def is_crrc_staff(user, region_id: int) -> bool:
-    """Whether the user is CRRC staff of the region: from the request's scope facts when read (no query)."""
-    if user.is_authenticated and user.is_active and not user.is_superuser:
-        facts = scope_facts(user)
-        if facts is not None:
-            return region_id in facts.region_ids((StaffKind.CRRC_STAFF,))
-    return crrc_staff_regions(user).filter(pk=region_id).exists()
+    """Whether the user is CRRC staff of the region (from the request's scope facts when read: no query)."""
+    return serves_region(user, region_id, (StaffKind.CRRC_STAFF,))
 
 
 def lot_consumption(agreement: Agreement) -> list[dict]:

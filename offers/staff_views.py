@@ -65,11 +65,9 @@ def campaign_answers(request: HttpRequest, pk: int) -> HttpResponse:
     filters = form.filters()
     page = Paginator(_answer_rows(campaign, filters), 50).get_page(request.GET.get("page"))
     # Unfiltered, the pager has already counted the region's establishments; both response counts in one query.
-    establishments = page.paginator.count if not any(filters.values()) else None
+    unfiltered = not any(filters.values())
     totals = {
-        "establishments": selectors.campaign_answers(campaign, {}).count()
-        if establishments is None
-        else establishments,
+        "establishments": page.paginator.count if unfiltered else selectors.campaign_answers(campaign, {}).count(),
         **Response.objects.filter(campaign=campaign).aggregate(
             answered=Count("pk", filter=Q(submitted_at__isnull=False)), started=Count("pk")
         ),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from establishments.models import Department
 from establishments.roles import Sector, StaffKind
-from establishments.selectors import scope_facts, staff_regions
+from establishments.selectors import serves_region, staff_regions
 
 from ..models import Answer, Application, Call
 from ..workflow import State
@@ -36,19 +36,6 @@ def review_call_or_404(user, pk: int) -> Call:
     if call is None:
         raise Http404
     return call
-
-
-def serves_region(user, region_id: int | None = None, kinds: tuple[str, ...] = tuple(StaffKind.values)) -> bool:
-    """Whether the user is staff (of ``kinds``) of that region, or of any region when ``region_id`` is None.
-
-    Answered from the request's scope facts when they are read (no query: they were read once for the request
-    already), else by the same ``staff_regions`` query as before."""
-    facts = None if user.is_superuser or not (user.is_authenticated and user.is_active) else scope_facts(user)
-    if facts is not None:
-        ids = facts.region_ids(kinds)
-        return bool(ids) if region_id is None else region_id in ids
-    regions = staff_regions(user, kinds)
-    return (regions if region_id is None else regions.filter(pk=region_id)).exists()
 
 
 def may_act(user, call: Call) -> bool:

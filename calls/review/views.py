@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crrc.ids import parse_id
+from establishments.selectors import serves_region
 
 from .. import eligibility, services
 from ..models import Application
@@ -48,7 +49,6 @@ from .selectors import (
     review_page,
     reviewable_applications,
     reviewable_calls,
-    serves_region,
 )
 
 PAGE_SIZE = 50
